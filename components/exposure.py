@@ -1,0 +1,74 @@
+"""How an app's Service is reached from outside: a Gateway API HTTPRoute, an Ingress, or nothing."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from stack_config import ExposureConfig
+
+
+def external_url(exposure: ExposureConfig, hostname: Optional[str]) -> Optional[str]:
+    if exposure.kind == "none" or hostname is None:
+        return None
+    return f"{exposure.scheme}://{hostname}"
+
+
+def route_to_service(
+    name: str,
+    *,
+    exposure: ExposureConfig,
+    namespace: pulumi.Input[str],
+    service_name: pulumi.Input[str],
+    port: int,
+    hostname: Optional[str],
+    opts: pulumi.ResourceOptions,
+) -> Optional[pulumi.CustomResource]:
+    """Routes ``hostname`` to the Service, in the way the stack's exposure kind says."""
+    if exposure.kind == "gateway":
+        parent_ref = {"name": exposure.gateway_name, "namespace": exposure.gateway_namespace}
+        if exposure.gateway_section:
+            parent_ref["sectionName"] = exposure.gateway_section
+        # The ollama chart (1.41.0) renders no HTTPRoute and ComfyUI has no chart: the route is ours.
+        return k8s.apiextensions.CustomResource(
+            f"{name}-route",
+            api_version="gateway.networking.k8s.io/v1",
+            kind="HTTPRoute",
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=service_name, namespace=namespace),
+            spec={
+                "parentRefs": [parent_ref],
+                "hostnames": [hostname],
+                "rules": [{
+                    "matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
+                    "backendRefs": [{"name": service_name, "port": port}],
+                }],
+            },
+            opts=opts,
+        )
+    if exposure.kind == "ingress":
+        return k8s.networking.v1.Ingress(
+            f"{name}-ingress",
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=service_name, namespace=namespace),
+            spec=k8s.networking.v1.IngressSpecArgs(
+                ingress_class_name=exposure.ingress_class,
+                rules=[k8s.networking.v1.IngressRuleArgs(
+                    host=hostname,
+                    http=k8s.networking.v1.HTTPIngressRuleValueArgs(paths=[
+                        k8s.networking.v1.HTTPIngressPathArgs(
+                            path="/",
+                            path_type="Prefix",
+                            backend=k8s.networking.v1.IngressBackendArgs(
+                                service=k8s.networking.v1.IngressServiceBackendArgs(
+                                    name=service_name,
+                                    port=k8s.networking.v1.ServiceBackendPortArgs(number=port),
+                                ),
+                            ),
+                        ),
+                    ]),
+                )],
+            ),
+            opts=opts,
+        )
+    return None

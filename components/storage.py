@@ -1,0 +1,28 @@
+"""Model and data caches: PersistentVolumeClaims the program owns and never lets go of."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from stack_config import Storage
+
+
+def protected_claim(
+    name: str, *, claim_name: str, namespace: pulumi.Input[str], storage: Storage, opts: pulumi.ResourceOptions
+) -> k8s.core.v1.PersistentVolumeClaim:
+    """A ReadWriteOnce claim that `pulumi destroy`, a release replacement or `helm uninstall` leave alone.
+
+    `protect` makes Pulumi refuse to delete or replace it; `retain_on_delete` keeps it in the
+    cluster even when protection is lifted and the stack is destroyed on purpose.
+    """
+    return k8s.core.v1.PersistentVolumeClaim(
+        name,
+        metadata=k8s.meta.v1.ObjectMetaArgs(name=claim_name, namespace=namespace),
+        spec=k8s.core.v1.PersistentVolumeClaimSpecArgs(
+            access_modes=["ReadWriteOnce"],
+            storage_class_name=storage.storage_class,
+            resources=k8s.core.v1.VolumeResourceRequirementsArgs(requests={"storage": storage.size}),
+        ),
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(protect=True, retain_on_delete=True)),
+    )

@@ -1,0 +1,518 @@
+"""The stack's configuration: read once, validated whole, handed on as frozen dataclasses.
+
+Every key the program reads is a row of ``FIELDS``; the README's config reference and the
+tests are checked against that table. Components never read ``pulumi.Config`` themselves.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any, Callable, Mapping, Optional
+
+import pulumi
+
+PROJECT = "homelab-ai"
+SECTIONS = ("gpu", "exposure", "ollama", "comfyui")
+
+GPU_PLUGINS = ("device-plugin", "gpu-operator", "none")
+EXPOSURE_KINDS = ("none", "gateway", "ingress")
+
+# Where each GPU plugin mode lives unless the stack says otherwise.
+DEFAULT_GPU_NAMESPACE = {
+    "device-plugin": "nvidia-device-plugin",
+    "gpu-operator": "gpu-operator",
+    "none": None,
+}
+
+
+class ConfigError(pulumi.RunError):
+    """Raised before any resource is registered; lists every problem found, not just the first."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"invalid stack configuration ({len(problems)} problem(s)):\n{lines}")
+
+
+@dataclass(frozen=True)
+class Problem:
+    key: str
+    value: Any
+    accepted: str
+    missing: bool = False
+
+    def __str__(self) -> str:
+        if self.missing:
+            return f"{PROJECT}:{self.key} is missing; expected {self.accepted}"
+        return f"{PROJECT}:{self.key} = {_show(self.value)} is not accepted; expected {self.accepted}"
+
+
+def _show(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+class Rejected(Exception):
+    """A parser's verdict on one value: what would have been accepted."""
+
+    def __init__(self, accepted: str):
+        super().__init__(accepted)
+        self.accepted = accepted
+
+
+# --- value parsers: each takes the raw JSON value and returns the typed one or raises Rejected ---
+
+_DNS_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_DNS_LABEL_RE = re.compile(rf"^{_DNS_LABEL}$")
+_DNS_SUBDOMAIN_RE = re.compile(rf"^{_DNS_LABEL}(?:\.{_DNS_LABEL})*$")
+_HOSTNAME_RE = re.compile(rf"^{_DNS_LABEL}(?:\.{_DNS_LABEL})+$")
+_IMAGE_REPOSITORY_RE = re.compile(
+    r"^(?:[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?(?::\d+)?/)?"
+    r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$"
+)
+_IMAGE_TAG_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+_CHART_VERSION_RE = re.compile(r"^v?\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?$")
+_URL_RE = re.compile(r"^(?:https?|oci)://[^\s/$.?#][^\s]*$")
+_LABEL_KEY_RE = re.compile(
+    rf"^(?:{_DNS_LABEL}(?:\.{_DNS_LABEL})*/)?[A-Za-z0-9](?:[A-Za-z0-9_.-]{{0,61}}[A-Za-z0-9])?$"
+)
+_LABEL_VALUE_RE = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?$")
+_RESOURCE_NAME_RE = re.compile(rf"^{_DNS_LABEL}(?:\.{_DNS_LABEL})+/[a-z0-9](?:[a-z0-9_.-]*[a-z0-9])?$")
+_MODEL_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*(?:/[a-z0-9][a-z0-9._-]*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]*)?$")
+_QUANTITY_RE = re.compile(
+    r"^(?P<number>\+?(?:\d+(?:\.\d*)?|\.\d+))(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?$"
+)
+_QUANTITY_FACTORS = {
+    "": Decimal(1), "n": Decimal("1e-9"), "u": Decimal("1e-6"), "m": Decimal("1e-3"),
+    "k": Decimal(10) ** 3, "M": Decimal(10) ** 6, "G": Decimal(10) ** 9,
+    "T": Decimal(10) ** 12, "P": Decimal(10) ** 15, "E": Decimal(10) ** 18,
+    "Ki": Decimal(2) ** 10, "Mi": Decimal(2) ** 20, "Gi": Decimal(2) ** 30,
+    "Ti": Decimal(2) ** 40, "Pi": Decimal(2) ** 50, "Ei": Decimal(2) ** 60,
+}
+
+
+def _matching(pattern: re.Pattern, accepted: str, max_length: int = 253) -> Callable[[Any], str]:
+    def parse(value: Any) -> str:
+        if not isinstance(value, str) or len(value) > max_length or not pattern.match(value):
+            raise Rejected(accepted)
+        return value
+
+    return parse
+
+
+def one_of(*choices: str) -> Callable[[Any], str]:
+    accepted = "one of " + ", ".join(repr(c) for c in choices)
+
+    def parse(value: Any) -> str:
+        if value not in choices:
+            raise Rejected(accepted)
+        return value
+
+    return parse
+
+
+def whole_number(low: int, high: int) -> Callable[[Any], int]:
+    def parse(value: Any) -> int:
+        # YAML `true` arrives as a bool, which Python also counts as an int.
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise Rejected(f"a whole number from {low} to {high}")
+        return value
+
+    return parse
+
+
+def quantity_value(text: str) -> Decimal:
+    """The numeric value of a Kubernetes quantity string; raises ValueError if it is not one."""
+    match = _QUANTITY_RE.match(text)
+    if not match:
+        raise ValueError(text)
+    suffix = match.group("suffix") or ""
+    try:
+        number = Decimal(match.group("number"))
+        if suffix[:1] in ("e", "E"):
+            return number * (Decimal(10) ** int(suffix[1:]))
+        return number * _QUANTITY_FACTORS[suffix]
+    except (InvalidOperation, OverflowError, ValueError) as error:
+        raise ValueError(text) from error
+
+
+def _quantity(accepted: str, whole: bool) -> Callable[[Any], str]:
+    def parse(value: Any) -> str:
+        if not isinstance(value, str) or len(value) > 32:
+            raise Rejected(accepted)
+        try:
+            amount = quantity_value(value)
+        except ValueError:
+            raise Rejected(accepted) from None
+        if amount <= 0 or (whole and amount != amount.to_integral_value()):
+            raise Rejected(accepted)
+        return value
+
+    return parse
+
+
+byte_quantity = _quantity("a Kubernetes quantity of bytes such as 100Gi, 512Mi or 500G", whole=True)
+cpu_quantity = _quantity("a Kubernetes CPU quantity such as 1000m, 4 or 0.5", whole=False)
+namespace_name = _matching(_DNS_LABEL_RE, "a Kubernetes namespace name (lowercase RFC 1123 label, at most 63 characters)", 63)
+object_name = _matching(_DNS_SUBDOMAIN_RE, "a Kubernetes object name (lowercase RFC 1123 subdomain)")
+hostname = _matching(_HOSTNAME_RE, "a DNS hostname such as ollama.example.com (lowercase letters, digits, '-', at least two labels)")
+image_repository = _matching(_IMAGE_REPOSITORY_RE, "an image repository such as ollama/ollama or registry.example.com/team/image")
+image_tag = _matching(_IMAGE_TAG_RE, "an image tag such as 0.17.1 (letters, digits, '_', '.', '-', at most 128 characters)", 128)
+chart_version = _matching(_CHART_VERSION_RE, "a chart version such as 1.41.0 or v25.10.1")
+repository_url = _matching(_URL_RE, "a chart repository URL (https://, http:// or oci://)")
+resource_name = _matching(_RESOURCE_NAME_RE, "an extended resource name such as nvidia.com/gpu")
+
+
+def absolute_path(value: Any) -> str:
+    if not isinstance(value, str) or not value.startswith("/") or value == "/" or "\0" in value or len(value) > 4096:
+        raise Rejected("an absolute directory path other than '/', such as /root")
+    return value.rstrip("/")
+
+
+def optional(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Accepts what ``parse`` accepts, plus the empty string for 'not set'."""
+
+    def parse_optional(value: Any) -> Any:
+        return None if value == "" else parse(value)
+
+    return parse_optional
+
+
+def label_map(value: Any) -> Mapping[str, str]:
+    accepted = "a non-empty map of Kubernetes label keys to label values, such as {nvidia.com/gpu.present: 'true'}"
+    if not isinstance(value, dict) or not value:
+        raise Rejected(accepted)
+    for key, item in value.items():
+        if not isinstance(key, str) or len(key) > 253 or not _LABEL_KEY_RE.match(key):
+            raise Rejected(accepted)
+        if not isinstance(item, str) or not _LABEL_VALUE_RE.match(item):
+            raise Rejected(accepted + " (values are strings: quote true)")
+    return dict(value)
+
+
+def model_list(value: Any) -> tuple[str, ...]:
+    accepted = "a list of Ollama model names such as [llama3.2, qwen2.5:7b]"
+    if not isinstance(value, list) or len(value) > 64:
+        raise Rejected(accepted)
+    for item in value:
+        if not isinstance(item, str) or len(item) > 200 or not _MODEL_RE.match(item):
+            raise Rejected(accepted)
+    return tuple(value)
+
+
+# --- the table of every key ---
+
+
+@dataclass(frozen=True)
+class Field:
+    section: str
+    path: str
+    parse: Callable[[Any], Any]
+    default: Any
+    doc: str
+    free_form: bool = False
+    """Its value is a map or list whose own keys are data, not config keys."""
+
+    @property
+    def key(self) -> str:
+        return f"{self.section}.{self.path}"
+
+
+def _app_fields(section: str, *, namespace: str, image: tuple[str, str], port: int,
+                requests: tuple[str, str], limits: tuple[str, str], claim: str) -> list[Field]:
+    return [
+        Field(section, "namespace", namespace_name, namespace, "Namespace the app runs in."),
+        Field(section, "image.repository", image_repository, image[0], "Container image repository."),
+        Field(section, "image.tag", image_tag, image[1], "Container image tag (pinned; never `latest`)."),
+        Field(section, "hostname", optional(hostname), "", "External hostname; required unless `exposure.kind` is `none`."),
+        Field(section, "port", whole_number(1, 65535), port, "Port the app listens on and its Service exposes."),
+        Field(section, "replicas", whole_number(0, 100), 1, "Pod replicas; 0 keeps the namespace and data and frees the GPU."),
+        Field(section, "gpus", whole_number(1, 8), 1, "GPUs each pod asks for (`gpu.resourceName`)."),
+        Field(section, "resources.requests.cpu", cpu_quantity, requests[0], "CPU request."),
+        Field(section, "resources.requests.memory", byte_quantity, requests[1], "Host memory request."),
+        Field(section, "resources.limits.cpu", cpu_quantity, limits[0], "CPU limit."),
+        Field(section, "resources.limits.memory", byte_quantity, limits[1], "Host memory limit (VRAM is not counted here)."),
+        Field(section, "storage.size", byte_quantity, "100Gi", f"Size of the `{claim}` PVC the program owns (protected, retained)."),
+        Field(section, "storage.storageClass", object_name, "longhorn", f"Storage class of the `{claim}` PVC."),
+    ]
+
+
+FIELDS: tuple[Field, ...] = (
+    Field("gpu", "plugin", one_of(*GPU_PLUGINS), "device-plugin",
+          "What makes the GPU node usable: `device-plugin` (NVIDIA k8s-device-plugin chart with NFD and GFD), `gpu-operator`, or `none` (managed elsewhere)."),
+    Field("gpu", "namespace", optional(namespace_name), "",
+          "Namespace of the GPU plumbing (Pod Security `privileged`); empty means `nvidia-device-plugin` or `gpu-operator` by mode."),
+    Field("gpu", "runtimeClass", object_name, "nvidia", "RuntimeClass GPU pods use (declared by the program in `device-plugin` mode)."),
+    Field("gpu", "resourceName", resource_name, "nvidia.com/gpu", "Extended resource GPU pods ask for."),
+    Field("gpu", "nodeSelector", label_map, {"nvidia.com/gpu.present": "true"},
+          "Node labels that pin GPU pods to GPU nodes (set by NFD/GFD).", free_form=True),
+    Field("gpu", "devicePlugin.version", chart_version, "0.17.4", "`nvidia-device-plugin` chart version."),
+    Field("gpu", "devicePlugin.repository", repository_url, "https://nvidia.github.io/k8s-device-plugin",
+          "`nvidia-device-plugin` chart repository."),
+    Field("gpu", "gpuOperator.version", chart_version, "v25.10.1", "`gpu-operator` chart version."),
+    Field("gpu", "gpuOperator.repository", repository_url, "https://helm.ngc.nvidia.com/nvidia", "`gpu-operator` chart repository."),
+    Field("exposure", "kind", one_of(*EXPOSURE_KINDS), "none",
+          "How the apps are reached from outside: `gateway` (HTTPRoute), `ingress`, or `none`."),
+    Field("exposure", "scheme", one_of("http", "https"), "http", "Scheme of the exported external URLs (TLS is the Gateway's or Ingress controller's)."),
+    Field("exposure", "gateway.name", optional(object_name), "", "Gateway the HTTPRoutes attach to; required when `kind` is `gateway`."),
+    Field("exposure", "gateway.namespace", optional(namespace_name), "", "Namespace of that Gateway; required when `kind` is `gateway`."),
+    Field("exposure", "gateway.sectionName", optional(object_name), "", "Listener of that Gateway to attach to; empty attaches to every listener that allows it."),
+    Field("exposure", "ingress.className", optional(object_name), "", "IngressClass; required when `kind` is `ingress`."),
+    Field("ollama", "chart.version", chart_version, "1.41.0", "otwld `ollama` chart version (value keys are checked against 1.41.0)."),
+    Field("ollama", "chart.repository", repository_url, "https://otwld.github.io/ollama-helm/", "otwld `ollama` chart repository."),
+    *_app_fields("ollama", namespace="ollama", image=("ollama/ollama", "0.17.1"), port=11434,
+                 requests=("1000m", "2Gi"), limits=("4000m", "4Gi"), claim="ollama-models"),
+    Field("ollama", "models.pull", model_list, [], "Models pulled at start-up (kept on the cache PVC).", free_form=True),
+    Field("ollama", "models.run", model_list, [], "Models loaded into VRAM at start-up.", free_form=True),
+    *_app_fields("comfyui", namespace="comfyui", image=("yanwk/comfyui-boot", "cu128-megapak-20260223"), port=8188,
+                 requests=("1000m", "4Gi"), limits=("4000m", "8Gi"), claim="comfyui-data"),
+    Field("comfyui", "dataPath", absolute_path, "/root", "Where the data PVC is mounted: the yanwk images keep ComfyUI, models and outputs under /root."),
+)
+
+
+# --- typed configuration handed to the components ---
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    repository: str
+    tag: str
+
+    @property
+    def reference(self) -> str:
+        return f"{self.repository}:{self.tag}"
+
+
+@dataclass(frozen=True)
+class ChartRef:
+    version: str
+    repository: str
+
+
+@dataclass(frozen=True)
+class Resources:
+    cpu_request: str
+    memory_request: str
+    cpu_limit: str
+    memory_limit: str
+
+    def requests(self) -> dict[str, str]:
+        return {"cpu": self.cpu_request, "memory": self.memory_request}
+
+    def limits(self) -> dict[str, str]:
+        return {"cpu": self.cpu_limit, "memory": self.memory_limit}
+
+
+@dataclass(frozen=True)
+class Storage:
+    size: str
+    storage_class: str
+
+
+@dataclass(frozen=True)
+class GpuConfig:
+    plugin: str
+    namespace: Optional[str]
+    runtime_class: str
+    resource_name: str
+    node_selector: Mapping[str, str]
+    device_plugin_chart: ChartRef
+    gpu_operator_chart: ChartRef
+
+
+@dataclass(frozen=True)
+class ExposureConfig:
+    kind: str
+    scheme: str
+    gateway_name: Optional[str]
+    gateway_namespace: Optional[str]
+    gateway_section: Optional[str]
+    ingress_class: Optional[str]
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    namespace: str
+    image: ImageRef
+    hostname: Optional[str]
+    port: int
+    replicas: int
+    gpus: int
+    resources: Resources
+    storage: Storage
+
+
+@dataclass(frozen=True)
+class OllamaConfig(AppConfig):
+    chart: ChartRef
+    models_pull: tuple[str, ...]
+    models_run: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ComfyUIConfig(AppConfig):
+    data_path: str
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    gpu: GpuConfig
+    exposure: ExposureConfig
+    ollama: OllamaConfig
+    comfyui: ComfyUIConfig
+
+
+# --- reading ---
+
+_MISSING = object()
+
+
+def _lookup(tree: Mapping[str, Any], path: str) -> Any:
+    node: Any = tree
+    for part in path.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return _MISSING
+        node = node[part]
+    return node
+
+
+def _leaf_paths(node: Any, prefix: str = "") -> list[str]:
+    if isinstance(node, dict) and node:
+        return [p for key, value in node.items() for p in _leaf_paths(value, f"{prefix}.{key}" if prefix else str(key))]
+    return [prefix]
+
+
+def _section_tree(section: str, raw: Optional[str], problems: list[Problem]) -> dict[str, Any]:
+    if raw is None:
+        return {}
+    try:
+        tree = json.loads(raw)
+    except (TypeError, ValueError):
+        tree = raw
+    if not isinstance(tree, dict):
+        problems.append(Problem(section, tree, f"an object (a YAML map of {section} settings)"))
+        return {}
+    return tree
+
+
+def _check_shape(section: str, tree: dict[str, Any], problems: list[Problem]) -> None:
+    """Every key the stack sets must be one the program reads: a typo must not fall back to a default."""
+    fields = [f for f in FIELDS if f.section == section]
+    for path in _leaf_paths(tree):
+        value = _lookup(tree, path)
+        if any(path == f.path or (f.free_form and path.startswith(f.path + ".")) for f in fields):
+            continue
+        below = [f.path[len(path) + 1:] for f in fields if f.path.startswith(path + ".")]
+        if below:
+            if value != {}:
+                problems.append(Problem(f"{section}.{path}", value, "an object with the keys " + ", ".join(below)))
+            continue
+        problems.append(Problem(
+            f"{section}.{path}", value, "no such key; known keys are " + ", ".join(f.path for f in fields),
+        ))
+
+
+def parse_stack_config(raw: Mapping[str, Optional[str]]) -> StackConfig:
+    """Validates the raw config strings (section name -> JSON text, or None when unset).
+
+    Raises ConfigError naming every bad key, its value and what it accepts.
+    """
+    problems: list[Problem] = []
+    values: dict[str, Any] = {}
+    for section in SECTIONS:
+        tree = _section_tree(section, raw.get(section), problems)
+        _check_shape(section, tree, problems)
+        for field in (f for f in FIELDS if f.section == section):
+            value = _lookup(tree, field.path)
+            if value is _MISSING:
+                value = field.default
+            try:
+                values[field.key] = field.parse(value)
+            except Rejected as rejected:
+                problems.append(Problem(field.key, value, rejected.accepted))
+
+    if not problems:
+        _check_consistency(values, problems)
+    if problems:
+        raise ConfigError(problems)
+    return _build(values)
+
+
+def _check_consistency(values: dict[str, Any], problems: list[Problem]) -> None:
+    kind = values["exposure.kind"]
+    needed = {"gateway": ("exposure.gateway.name", "exposure.gateway.namespace"),
+              "ingress": ("exposure.ingress.className",)}.get(kind, ())
+    if kind != "none":
+        needed += ("ollama.hostname", "comfyui.hostname")
+    for key in needed:
+        if values[key] is None:
+            problems.append(Problem(key, None, f"a value: required when exposure.kind is {kind!r}", missing=True))
+
+    for app in ("ollama", "comfyui"):
+        for resource in ("cpu", "memory"):
+            request = values[f"{app}.resources.requests.{resource}"]
+            limit = values[f"{app}.resources.limits.{resource}"]
+            if quantity_value(request) > quantity_value(limit):
+                problems.append(Problem(
+                    f"{app}.resources.requests.{resource}", request,
+                    f"at most the limit {app}.resources.limits.{resource} = {limit!r} (Kubernetes rejects a request above its limit)",
+                ))
+
+    if values["ollama.namespace"] == values["comfyui.namespace"]:
+        problems.append(Problem("comfyui.namespace", values["comfyui.namespace"],
+                                "a namespace other than ollama.namespace (each app owns its namespace)"))
+
+
+def _app(values: dict[str, Any], app: str) -> dict[str, Any]:
+    return dict(
+        namespace=values[f"{app}.namespace"],
+        image=ImageRef(values[f"{app}.image.repository"], values[f"{app}.image.tag"]),
+        hostname=values[f"{app}.hostname"],
+        port=values[f"{app}.port"],
+        replicas=values[f"{app}.replicas"],
+        gpus=values[f"{app}.gpus"],
+        resources=Resources(
+            values[f"{app}.resources.requests.cpu"], values[f"{app}.resources.requests.memory"],
+            values[f"{app}.resources.limits.cpu"], values[f"{app}.resources.limits.memory"],
+        ),
+        storage=Storage(values[f"{app}.storage.size"], values[f"{app}.storage.storageClass"]),
+    )
+
+
+def _build(values: dict[str, Any]) -> StackConfig:
+    plugin = values["gpu.plugin"]
+    return StackConfig(
+        gpu=GpuConfig(
+            plugin=plugin,
+            namespace=values["gpu.namespace"] or DEFAULT_GPU_NAMESPACE[plugin],
+            runtime_class=values["gpu.runtimeClass"],
+            resource_name=values["gpu.resourceName"],
+            node_selector=values["gpu.nodeSelector"],
+            device_plugin_chart=ChartRef(values["gpu.devicePlugin.version"], values["gpu.devicePlugin.repository"]),
+            gpu_operator_chart=ChartRef(values["gpu.gpuOperator.version"], values["gpu.gpuOperator.repository"]),
+        ),
+        exposure=ExposureConfig(
+            kind=values["exposure.kind"],
+            scheme=values["exposure.scheme"],
+            gateway_name=values["exposure.gateway.name"],
+            gateway_namespace=values["exposure.gateway.namespace"],
+            gateway_section=values["exposure.gateway.sectionName"],
+            ingress_class=values["exposure.ingress.className"],
+        ),
+        ollama=OllamaConfig(
+            **_app(values, "ollama"),
+            chart=ChartRef(values["ollama.chart.version"], values["ollama.chart.repository"]),
+            models_pull=values["ollama.models.pull"],
+            models_run=values["ollama.models.run"],
+        ),
+        comfyui=ComfyUIConfig(**_app(values, "comfyui"), data_path=values["comfyui.dataPath"]),
+    )
+
+
+def read_stack_config() -> StackConfig:
+    """Reads this stack's ``homelab-ai:*`` sections and validates them."""
+    config = pulumi.Config(PROJECT)
+    return parse_stack_config({section: config.get(section) for section in SECTIONS})

@@ -1,0 +1,58 @@
+"""Shared captures of the real program under mocks."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Callable
+
+import pytest
+
+from program_capture import Capture, run_program, stack_file_config
+
+
+@pytest.fixture(scope="session")
+def homelab_config() -> dict[str, Any]:
+    """Pulumi.homelab.yaml's config, exactly as committed."""
+    return stack_file_config("homelab")
+
+
+@pytest.fixture(scope="session")
+def homelab(homelab_config) -> Capture:
+    """The homelab stack as the engine receives it."""
+    capture = run_program(homelab_config)
+    assert capture.error is None, capture.error
+    return capture
+
+
+@pytest.fixture
+def run_with(homelab_config) -> Callable[..., Capture]:
+    """Runs the program on the homelab config with some fields changed.
+
+    ``run_with({"gpu.plugin": "none"})`` sets homelab-ai:gpu.plugin; a value of ``DELETE`` removes the field.
+    """
+
+    def run(changes: dict[str, Any]) -> Capture:
+        config = copy.deepcopy(homelab_config)
+        for dotted, value in changes.items():
+            section, _, path = dotted.partition(".")
+            key = f"homelab-ai:{section}"
+            if not path:
+                if value is DELETE:
+                    config.pop(key, None)
+                else:
+                    config[key] = value
+                continue
+            node = config.setdefault(key, {})
+            *parents, leaf = path.split(".")
+            for part in parents:
+                node = node.setdefault(part, {})
+            if value is DELETE:
+                node.pop(leaf, None)
+            else:
+                node[leaf] = value
+        return run_program(config)
+
+    return run
+
+
+DELETE = object()

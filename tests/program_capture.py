@@ -1,0 +1,160 @@
+"""Runs the real program (`__main__.py`) under Pulumi's mocks and records what the engine would receive.
+
+The program runs exactly as the Python language host runs it (`runpy` inside `run_in_stack`),
+with the stack's config as the CLI would hand it over: Pulumi.<stack>.yaml values as JSON
+strings keyed `homelab-ai:<section>`. A MockMonitor subclass keeps each RegisterResourceRequest
+whole, so options the plain mocks drop (parent, protect, retainOnDelete, dependencies) are
+asserted too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import runpy
+from contextlib import suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+import pulumi
+import yaml
+from google.protobuf import json_format
+from pulumi.runtime import mocks, rpc, settings
+from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime.stack import run_in_stack
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT = "homelab-ai"
+
+
+def stack_file_config(stack: str) -> dict[str, Any]:
+    """The `homelab-ai:*` values of Pulumi.<stack>.yaml, as YAML objects."""
+    document = yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text())
+    return dict(document.get("config") or {})
+
+
+@dataclass
+class Registration:
+    """One RegisterResourceRequest, with its inputs deserialized."""
+
+    request: resource_pb2.RegisterResourceRequest
+    urn: str
+    inputs: dict[str, Any]
+
+    @property
+    def type(self) -> str:
+        return self.request.type
+
+    @property
+    def name(self) -> str:
+        return self.request.name
+
+    @property
+    def parent(self) -> str:
+        return self.request.parent
+
+    @property
+    def protect(self) -> bool:
+        return self.request.protect
+
+    @property
+    def retain_on_delete(self) -> bool:
+        return self.request.retainOnDelete
+
+    @property
+    def delete_before_replace(self) -> bool:
+        return self.request.deleteBeforeReplace
+
+    @property
+    def dependencies(self) -> list[str]:
+        return list(self.request.dependencies)
+
+
+@dataclass
+class Capture:
+    """Everything one run of the program registered, in order."""
+
+    registrations: list[Registration] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    error: Optional[BaseException] = None
+
+    def of_type(self, type_: str) -> list[Registration]:
+        return [r for r in self.registrations if r.type == type_]
+
+    def named(self, name: str) -> Registration:
+        found = [r for r in self.registrations if r.name == name]
+        assert len(found) == 1, f"expected one resource named {name!r}, found {[r.type for r in found]}"
+        return found[0]
+
+    def names(self) -> set[str]:
+        return {r.name for r in self.registrations}
+
+    def urn_of(self, name: str) -> str:
+        return self.named(name).urn
+
+
+class _EchoMocks(pulumi.runtime.Mocks):
+    """Plays the provider: every resource's outputs are its inputs."""
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+        return f"{args.name}-id", dict(args.inputs)
+
+    def call(self, args: pulumi.runtime.MockCallArgs):
+        return {}
+
+
+class RecordingMonitor(mocks.MockMonitor):
+    def __init__(self, capture: Capture):
+        super().__init__(_EchoMocks())
+        self.capture = capture
+
+    def RegisterResource(self, request):
+        if request.type != "pulumi:pulumi:Stack":
+            copy = resource_pb2.RegisterResourceRequest()
+            copy.CopyFrom(request)
+            inputs = rpc.deserialize_properties(request.object)
+            urn = self.make_urn(request.parent, request.type, request.name)
+            self.capture.registrations.append(Registration(copy, urn, inputs))
+        return super().RegisterResource(request)
+
+    def RegisterResourceOutputs(self, request):
+        if request.urn.split("::")[2] == "pulumi:pulumi:Stack":
+            self.capture.outputs = json_format.MessageToDict(request.outputs)
+        return super().RegisterResourceOutputs(request)
+
+
+def run_program(config: dict[str, Any], stack: str = "homelab", preview: bool = False) -> Capture:
+    """Runs `__main__.py` with ``config`` (keys `homelab-ai:<section>`, YAML values) and records it.
+
+    An exception the program raises is kept in ``Capture.error`` rather than raised, so a test
+    can assert both the error and that nothing was registered before it.
+    """
+    capture = Capture()
+    monitor = RecordingMonitor(capture)
+    # The loop comes first: set_mocks starts RPCs for its own root stack on the current loop.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    pulumi.runtime.set_all_config(
+        {key: value if isinstance(value, str) else json.dumps(value) for key, value in config.items()}, []
+    )
+    mocks.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor)
+    # set_mocks installs a finished root stack of its own; the program gets a fresh one, as under the CLI.
+    settings.set_root_resource(None)
+
+    try:
+        loop.run_until_complete(
+            run_in_stack(lambda: runpy.run_path(str(PROJECT_DIR / "__main__.py"), run_name="__main__"))
+        )
+    except Exception as error:  # noqa: BLE001 kept for the test to assert on
+        capture.error = error
+    finally:
+        for task in asyncio.all_tasks(loop):
+            task.cancel()
+            with suppress(asyncio.CancelledError, Exception):
+                loop.run_until_complete(task)
+        loop.close()
+        asyncio.set_event_loop(None)
+        settings.set_root_resource(None)
+        pulumi.runtime.set_all_config({}, [])
+    return capture
