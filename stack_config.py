@@ -160,7 +160,16 @@ namespace_name = _matching(_DNS_LABEL_RE, "a Kubernetes namespace name (lowercas
 object_name = _matching(_DNS_SUBDOMAIN_RE, "a Kubernetes object name (lowercase RFC 1123 subdomain)")
 hostname = _matching(_HOSTNAME_RE, "a DNS hostname such as ollama.example.com (lowercase letters, digits, '-', at least two labels)")
 image_repository = _matching(_IMAGE_REPOSITORY_RE, "an image repository such as ollama/ollama or registry.example.com/team/image")
-image_tag = _matching(_IMAGE_TAG_RE, "an image tag such as 0.17.1 (letters, digits, '_', '.', '-', at most 128 characters)", 128)
+_image_tag_syntax = _matching(
+    _IMAGE_TAG_RE, "a pinned image tag such as 0.17.1 (letters, digits, '_', '.', '-'; not 'latest')", 128
+)
+
+
+def image_tag(value: Any) -> str:
+    # `latest` moves under a running pod: a restart can pull a different CUDA build than the node's driver runs.
+    if value == "latest":
+        raise Rejected("a pinned image tag such as 0.17.1 (letters, digits, '_', '.', '-'; not 'latest')")
+    return _image_tag_syntax(value)
 chart_version = _matching(_CHART_VERSION_RE, "a chart version such as 1.41.0 or v25.10.1")
 repository_url = _matching(_URL_RE, "a chart repository URL (https://, http:// or oci://)")
 resource_name = _matching(_RESOURCE_NAME_RE, "an extended resource name such as nvidia.com/gpu")
@@ -380,7 +389,8 @@ def _lookup(tree: Mapping[str, Any], path: str) -> Any:
 
 
 def _leaf_paths(node: Any, prefix: str = "") -> list[str]:
-    if isinstance(node, dict) and node:
+    """Dotted paths of the values in a section; an empty map below the top is a value of its own."""
+    if isinstance(node, dict) and (node or not prefix):
         return [p for key, value in node.items() for p in _leaf_paths(value, f"{prefix}.{key}" if prefix else str(key))]
     return [prefix]
 

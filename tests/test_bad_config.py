@@ -1,0 +1,80 @@
+"""Bad config fails before any resource is registered, naming the key, the value and what is accepted."""
+
+from __future__ import annotations
+
+import pulumi
+import pytest
+
+from conftest import DELETE
+from stack_config import ConfigError
+
+CASES = [
+    # (id, changes, key the error names, bad value, words of what is accepted)
+    ("unparsable-storage-size", {"ollama.storage.size": "100GB"}, "ollama.storage.size", "100GB", "quantity of bytes"),
+    ("fractional-storage-size", {"comfyui.storage.size": "1.5"}, "comfyui.storage.size", "1.5", "quantity of bytes"),
+    ("zero-storage-size", {"comfyui.storage.size": "0Gi"}, "comfyui.storage.size", "0Gi", "quantity of bytes"),
+    ("negative-replicas", {"comfyui.replicas": -1}, "comfyui.replicas", -1, "whole number from 0 to 100"),
+    ("boolean-replicas", {"ollama.replicas": True}, "ollama.replicas", True, "whole number from 0 to 100"),
+    ("string-replicas", {"ollama.replicas": "1"}, "ollama.replicas", "1", "whole number from 0 to 100"),
+    ("unknown-gpu-mode", {"gpu.plugin": "nvidia-operator"}, "gpu.plugin", "nvidia-operator",
+     "one of 'device-plugin', 'gpu-operator', 'none'"),
+    ("unknown-exposure-kind", {"exposure.kind": "loadbalancer"}, "exposure.kind", "loadbalancer",
+     "one of 'none', 'gateway', 'ingress'"),
+    ("hostname-with-underscore", {"ollama.hostname": "ollama_madhan.app"}, "ollama.hostname", "ollama_madhan.app", "DNS hostname"),
+    ("hostname-uppercase", {"comfyui.hostname": "ComfyUI.madhan.app"}, "comfyui.hostname", "ComfyUI.madhan.app", "DNS hostname"),
+    ("hostname-single-label", {"comfyui.hostname": "comfyui"}, "comfyui.hostname", "comfyui", "DNS hostname"),
+    ("hostname-url", {"ollama.hostname": "http://ollama.madhan.app"}, "ollama.hostname", "http://ollama.madhan.app", "DNS hostname"),
+    ("missing-gateway-name", {"exposure.gateway.name": DELETE}, "exposure.gateway.name", None,
+     "required when exposure.kind is 'gateway'"),
+    ("missing-hostname", {"ollama.hostname": DELETE}, "ollama.hostname", None, "required when exposure.kind is 'gateway'"),
+    ("missing-ingress-class", {"exposure.kind": "ingress"}, "exposure.ingress.className", None,
+     "required when exposure.kind is 'ingress'"),
+    ("cpu-not-a-quantity", {"ollama.resources.limits.cpu": "4 cores"}, "ollama.resources.limits.cpu", "4 cores", "CPU quantity"),
+    ("request-above-limit", {"comfyui.resources.requests.memory": "16Gi"}, "comfyui.resources.requests.memory", "16Gi",
+     "at most the limit comfyui.resources.limits.memory"),
+    ("seed-persistence-key", {"ollama.persistence": {"enabled": True, "size": "100Gi"}}, "ollama.persistence.enabled", True,
+     "no such key"),
+    ("section-not-an-object", {"comfyui": "comfyui.madhan.app"}, "comfyui", "comfyui.madhan.app", "an object"),
+    ("nested-key-not-an-object", {"ollama.resources": "big"}, "ollama.resources", "big", "an object with the keys"),
+    ("node-selector-boolean-value", {"gpu.nodeSelector": {"nvidia.com/gpu.present": True}}, "gpu.nodeSelector",
+     {"nvidia.com/gpu.present": True}, "values are strings"),
+    ("data-path-relative", {"comfyui.dataPath": "root"}, "comfyui.dataPath", "root", "absolute directory path"),
+    ("image-tag-with-space", {"comfyui.image.tag": "cu128 megapak"}, "comfyui.image.tag", "cu128 megapak", "pinned image tag"),
+    ("image-tag-latest", {"ollama.image.tag": "latest"}, "ollama.image.tag", "latest", "not 'latest'"),
+    ("same-namespace-for-both-apps", {"comfyui.namespace": "ollama"}, "comfyui.namespace", "ollama", "other than ollama.namespace"),
+    ("model-name-with-space", {"ollama.models.pull": ["llama 3"]}, "ollama.models.pull", ["llama 3"], "Ollama model names"),
+]
+
+
+@pytest.mark.parametrize("changes, key, value, accepted", [case[1:] for case in CASES], ids=[case[0] for case in CASES])
+def test_bad_config_fails_before_anything_is_registered(run_with, changes, key, value, accepted):
+    capture = run_with(changes)
+    assert isinstance(capture.error, ConfigError), capture.error
+    assert capture.registrations == []
+    problems = {p.key: p for p in capture.error.problems}
+    assert key in problems, problems
+    problem = problems[key]
+    assert problem.value == value
+    assert accepted in problem.accepted
+    message = str(capture.error)
+    assert f"homelab-ai:{key}" in message and accepted in message
+
+
+def test_every_problem_is_reported_at_once(run_with):
+    capture = run_with({"ollama.storage.size": "100GB", "comfyui.replicas": -1, "gpu.plugin": "operator"})
+    assert isinstance(capture.error, ConfigError)
+    assert sorted(p.key for p in capture.error.problems) == ["comfyui.replicas", "gpu.plugin", "ollama.storage.size"]
+    assert capture.registrations == []
+
+
+def test_config_error_is_a_run_error_so_the_cli_prints_it_without_a_traceback():
+    assert issubclass(ConfigError, pulumi.RunError)
+
+
+def test_config_error_message_reads_as_the_user_needs_it(run_with):
+    capture = run_with({"ollama.storage.size": "100GB"})
+    assert str(capture.error) == (
+        "invalid stack configuration (1 problem(s)):\n"
+        '  - homelab-ai:ollama.storage.size = "100GB" is not accepted; '
+        "expected a Kubernetes quantity of bytes such as 100Gi, 512Mi or 500G"
+    )

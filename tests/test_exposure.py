@@ -1,0 +1,63 @@
+"""Each exposure kind: Gateway API HTTPRoutes, Ingresses, or nothing reachable from outside."""
+
+from __future__ import annotations
+
+import pytest
+
+from program_capture import Capture
+
+APPS = [("ollama", "ollama.madhan.app", "ollama", 11434), ("comfyui", "comfyui.madhan.app", "comfyui", 8188)]
+
+
+@pytest.mark.parametrize("app, host, service, port", APPS)
+def test_gateway_exposure_attaches_an_httproute_to_the_homelab_gateway(homelab: Capture, app, host, service, port):
+    route = homelab.named(f"{app}-route").inputs
+    assert route["apiVersion"] == "gateway.networking.k8s.io/v1" and route["kind"] == "HTTPRoute"
+    assert route["metadata"] == {"name": service, "namespace": app}
+    assert route["spec"] == {
+        "parentRefs": [{"name": "homelab-gateway", "namespace": "kube-system"}],
+        "hostnames": [host],
+        "rules": [{
+            "matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
+            "backendRefs": [{"name": service, "port": port}],
+        }],
+    }
+
+
+def test_gateway_listener_can_be_chosen(run_with):
+    capture = run_with({"exposure.gateway.sectionName": "http"})
+    assert capture.named("ollama-route").inputs["spec"]["parentRefs"] == [
+        {"name": "homelab-gateway", "namespace": "kube-system", "sectionName": "http"}]
+
+
+@pytest.mark.parametrize("app, host, service, port", APPS)
+def test_ingress_exposure_routes_the_hostname_with_the_configured_class(run_with, app, host, service, port):
+    capture = run_with({"exposure.kind": "ingress", "exposure.ingress": {"className": "traefik"}, "exposure.scheme": "https"})
+    assert capture.error is None
+    assert capture.of_type("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute") == []
+    ingress = capture.named(f"{app}-ingress").inputs
+    assert ingress["metadata"] == {"name": service, "namespace": app}
+    assert ingress["spec"] == {
+        "ingressClassName": "traefik",
+        "rules": [{"host": host, "http": {"paths": [{
+            "path": "/", "pathType": "Prefix",
+            "backend": {"service": {"name": service, "port": {"number": port}}},
+        }]}}],
+    }
+    assert capture.outputs[f"{app}Url"] == f"https://{host}"
+
+
+def test_no_exposure_registers_no_route_and_exports_no_external_url(run_with):
+    capture = run_with({"exposure": {"kind": "none"}})
+    assert capture.error is None
+    assert not [r for r in capture.registrations if r.type.endswith(("HTTPRoute", "Ingress"))]
+    # The engine drops outputs whose value is None: the stack simply has no external URLs.
+    assert "ollamaUrl" not in capture.outputs and "comfyuiUrl" not in capture.outputs
+    assert capture.outputs["ollamaInternalUrl"] == "http://ollama.ollama.svc.cluster.local:11434"
+
+
+def test_an_unconfigured_stack_exposes_nothing(run_with):
+    """With no exposure section at all the default is `none`: no app is reachable by accident."""
+    capture = run_with({"exposure": {}, "ollama.hostname": "", "comfyui.hostname": ""})
+    assert capture.error is None
+    assert not [r for r in capture.registrations if r.type.endswith(("HTTPRoute", "Ingress"))]

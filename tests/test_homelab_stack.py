@@ -1,0 +1,149 @@
+"""The homelab stack, run under mocks, registers exactly the seed's stack with the seed's values."""
+
+from __future__ import annotations
+
+
+from program_capture import Capture
+
+
+def test_homelab_registers_exactly_the_stack_the_seed_describes(homelab: Capture):
+    assert sorted((r.type, r.name) for r in homelab.registrations) == sorted([
+        ("homelab:ai:GpuNodeStack", "gpu"),
+        ("kubernetes:core/v1:Namespace", "gpu-namespace"),
+        ("kubernetes:node.k8s.io/v1:RuntimeClass", "gpu-runtime-class"),
+        ("kubernetes:helm.sh/v3:Release", "gpu-device-plugin"),
+        ("homelab:ai:OllamaRelease", "ollama"),
+        ("kubernetes:core/v1:Namespace", "ollama-namespace"),
+        ("kubernetes:core/v1:PersistentVolumeClaim", "ollama-models"),
+        ("kubernetes:helm.sh/v3:Release", "ollama-release"),
+        ("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", "ollama-route"),
+        ("homelab:ai:ComfyUIApp", "comfyui"),
+        ("kubernetes:core/v1:Namespace", "comfyui-namespace"),
+        ("kubernetes:core/v1:PersistentVolumeClaim", "comfyui-data"),
+        ("kubernetes:apps/v1:Deployment", "comfyui-deployment"),
+        ("kubernetes:core/v1:Service", "comfyui-service"),
+        ("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", "comfyui-route"),
+    ])
+
+
+def test_ollama_release_pins_the_seed_chart_and_image(homelab: Capture):
+    release = homelab.named("ollama-release").inputs
+    assert release["name"] == "ollama"
+    assert release["chart"] == "ollama"
+    assert release["version"] == "1.41.0"
+    assert release["repositoryOpts"] == {"repo": "https://otwld.github.io/ollama-helm/"}
+    assert release["namespace"] == "ollama"
+    assert release["values"]["image"] == {"repository": "ollama/ollama", "tag": "0.17.1"}
+
+
+def test_ollama_runs_on_the_gpu_with_the_seed_resources(homelab: Capture):
+    values = homelab.named("ollama-release").inputs["values"]
+    assert values["ollama"]["gpu"] == {"enabled": True, "type": "nvidia", "number": 1, "nvidiaResource": "nvidia.com/gpu"}
+    assert values["runtimeClassName"] == "nvidia"
+    assert values["nodeSelector"] == {"nvidia.com/gpu.present": "true"}
+    assert values["updateStrategy"] == {"type": "Recreate"}
+    assert values["resources"] == {
+        "requests": {"cpu": "1000m", "memory": "2Gi"},
+        "limits": {"cpu": "4000m", "memory": "4Gi"},
+    }
+    assert values["extraEnv"] == [{"name": "NVIDIA_VISIBLE_DEVICES", "value": "all"}]
+    assert values["replicaCount"] == 1
+    assert values["ollama"]["port"] == 11434 and values["service"]["port"] == 11434
+
+
+def test_ollama_gpu_limit_comes_only_from_the_chart(homelab: Capture):
+    values = homelab.named("ollama-release").inputs["values"]
+    # With ollama.gpu.enabled the chart merges nvidia.com/gpu into the limits itself.
+    assert "nvidia.com/gpu" not in values["resources"]["limits"]
+
+
+def test_ollama_never_sets_ollama_host_twice(homelab: Capture):
+    values = homelab.named("ollama-release").inputs["values"]
+    assert "OLLAMA_HOST" not in {env["name"] for env in values["extraEnv"]}
+
+
+def test_ollama_pulls_the_configured_models_and_never_cleans_the_cache(homelab: Capture):
+    models = homelab.named("ollama-release").inputs["values"]["ollama"]["models"]
+    assert models == {"pull": ["llama3.2"], "run": [], "clean": False}
+
+
+def test_comfyui_deployment_has_the_seed_gpu_configuration(homelab: Capture):
+    deployment = homelab.named("comfyui-deployment").inputs
+    assert deployment["metadata"]["namespace"] == "comfyui"
+    spec = deployment["spec"]
+    assert spec["replicas"] == 1
+    assert spec["strategy"] == {"type": "Recreate"}
+    pod = spec["template"]["spec"]
+    assert pod["runtimeClassName"] == "nvidia"
+    assert pod["nodeSelector"] == {"nvidia.com/gpu.present": "true"}
+    (container,) = pod["containers"]
+    assert container["image"] == "yanwk/comfyui-boot:cu128-megapak-20260223"
+    assert container["resources"] == {
+        "requests": {"cpu": "1000m", "memory": "4Gi"},
+        "limits": {"cpu": "4000m", "memory": "8Gi", "nvidia.com/gpu": "1"},
+    }
+    assert container["env"] == [
+        {"name": "NVIDIA_VISIBLE_DEVICES", "value": "all"},
+        {"name": "CLI_ARGS", "value": "--listen 0.0.0.0 --port 8188"},
+    ]
+    assert container["ports"] == [{"name": "http", "containerPort": 8188}]
+
+
+def test_comfyui_probes_poll_the_queue_and_allow_a_long_first_boot(homelab: Capture):
+    container = homelab.named("comfyui-deployment").inputs["spec"]["template"]["spec"]["containers"][0]
+    for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+        assert container[probe]["httpGet"] == {"path": "/queue", "port": "http"}
+    startup = container["startupProbe"]
+    assert startup["periodSeconds"] * startup["failureThreshold"] >= 1800
+
+
+def test_comfyui_service_serves_port_8188(homelab: Capture):
+    service = homelab.named("comfyui-service").inputs
+    assert service["metadata"] == {"name": "comfyui", "namespace": "comfyui", "labels": service["spec"]["selector"]}
+    assert service["spec"]["ports"] == [{"name": "http", "port": 8188, "targetPort": "http"}]
+    pod_labels = homelab.named("comfyui-deployment").inputs["spec"]["template"]["metadata"]["labels"]
+    assert service["spec"]["selector"] == pod_labels
+
+
+def test_both_caches_are_100gi_longhorn_claims(homelab: Capture):
+    for name, claim, namespace in (("ollama-models", "ollama-models", "ollama"), ("comfyui-data", "comfyui-data", "comfyui")):
+        pvc = homelab.named(name).inputs
+        assert pvc["metadata"] == {"name": claim, "namespace": namespace}
+        assert pvc["spec"] == {
+            "accessModes": ["ReadWriteOnce"],
+            "storageClassName": "longhorn",
+            "resources": {"requests": {"storage": "100Gi"}},
+        }
+
+
+def test_stack_outputs_name_both_urls_and_namespaces(homelab: Capture):
+    assert homelab.outputs == {
+        "ollamaUrl": "http://ollama.madhan.app",
+        "comfyuiUrl": "http://comfyui.madhan.app",
+        "ollamaInternalUrl": "http://ollama.ollama.svc.cluster.local:11434",
+        "comfyuiInternalUrl": "http://comfyui.comfyui.svc.cluster.local:8188",
+        "namespaces": {"gpu": "nvidia-device-plugin", "ollama": "ollama", "comfyui": "comfyui"},
+        "gpuRuntimeClass": "nvidia",
+    }
+
+
+def test_app_namespaces_enforce_baseline_pod_security(homelab: Capture):
+    for name in ("ollama-namespace", "comfyui-namespace"):
+        labels = homelab.named(name).inputs["metadata"]["labels"]
+        assert labels["pod-security.kubernetes.io/enforce"] == "baseline"
+
+
+def test_homelab_stack_file_spells_out_every_seed_value(homelab_config):
+    """The seed's tables live in Pulumi.homelab.yaml itself, not only as program defaults."""
+    gpu, exposure = homelab_config["homelab-ai:gpu"], homelab_config["homelab-ai:exposure"]
+    ollama, comfyui = homelab_config["homelab-ai:ollama"], homelab_config["homelab-ai:comfyui"]
+    assert gpu["nodeSelector"] == {"nvidia.com/gpu.present": "true"} and gpu["runtimeClass"] == "nvidia"
+    assert exposure["gateway"] == {"name": "homelab-gateway", "namespace": "kube-system"}
+    assert (ollama["namespace"], ollama["chart"]["version"], ollama["image"]["tag"]) == ("ollama", "1.41.0", "0.17.1")
+    assert (ollama["hostname"], ollama["port"], ollama["storage"]) == (
+        "ollama.madhan.app", 11434, {"size": "100Gi", "storageClass": "longhorn"})
+    assert ollama["resources"] == {"requests": {"cpu": "1000m", "memory": "2Gi"}, "limits": {"cpu": "4000m", "memory": "4Gi"}}
+    assert (comfyui["namespace"], comfyui["image"]["repository"], comfyui["hostname"], comfyui["port"]) == (
+        "comfyui", "yanwk/comfyui-boot", "comfyui.madhan.app", 8188)
+    assert comfyui["resources"] == {"requests": {"cpu": "1000m", "memory": "4Gi"}, "limits": {"cpu": "4000m", "memory": "8Gi"}}
+    assert comfyui["storage"] == {"size": "100Gi", "storageClass": "longhorn"}

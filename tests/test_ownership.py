@@ -1,0 +1,70 @@
+"""Resource options the plain mocks drop: parents, protection, and dependencies on the GPU stack."""
+
+from __future__ import annotations
+
+import pytest
+
+from program_capture import Capture
+
+CLAIMS = ["ollama-models", "comfyui-data"]
+
+
+@pytest.mark.parametrize("name", CLAIMS)
+def test_model_caches_are_protected_and_retained(homelab: Capture, name):
+    claim = homelab.named(name)
+    assert claim.protect is True
+    assert claim.retain_on_delete is True
+    assert claim.delete_before_replace is False
+
+
+def test_nothing_but_the_caches_is_protected(homelab: Capture):
+    assert sorted(r.name for r in homelab.registrations if r.protect) == sorted(CLAIMS)
+
+
+@pytest.mark.parametrize("component, children", [
+    ("gpu", ["gpu-namespace", "gpu-runtime-class", "gpu-device-plugin"]),
+    ("ollama", ["ollama-namespace", "ollama-models", "ollama-release", "ollama-route"]),
+    ("comfyui", ["comfyui-namespace", "comfyui-data", "comfyui-deployment", "comfyui-service", "comfyui-route"]),
+])
+def test_children_are_named_from_and_parented_to_their_component(homelab: Capture, component, children):
+    component_urn = homelab.urn_of(component)
+    assert sorted(r.name for r in homelab.registrations if r.parent == component_urn) == sorted(children)
+    assert all(child.startswith(f"{component}-") for child in children)
+
+
+@pytest.mark.parametrize("workload", ["ollama-release", "comfyui-deployment"])
+def test_gpu_workloads_wait_for_the_gpu_plumbing(homelab: Capture, workload):
+    dependencies = set(homelab.named(workload).dependencies)
+    for plumbing in ("gpu-runtime-class", "gpu-device-plugin"):
+        assert homelab.urn_of(plumbing) in dependencies
+
+
+def test_device_plugin_waits_for_its_runtime_class(homelab: Capture):
+    assert homelab.urn_of("gpu-runtime-class") in homelab.named("gpu-device-plugin").dependencies
+
+
+@pytest.mark.parametrize("workload, runtime_class_path", [
+    ("ollama-release", ("values", "runtimeClassName")),
+    ("comfyui-deployment", ("spec", "template", "spec", "runtimeClassName")),
+])
+def test_runtime_class_is_taken_from_the_gpu_stack(homelab: Capture, workload, runtime_class_path):
+    """The apps read the RuntimeClass's own name output: a renamed class reaches them."""
+    registration = homelab.named(workload)
+    top = runtime_class_path[0]
+    assert homelab.urn_of("gpu-runtime-class") in registration.request.propertyDependencies[top].urns
+
+
+def test_renamed_runtime_class_and_resource_reach_both_apps(run_with):
+    capture = run_with({"gpu.runtimeClass": "nvidia-cdi", "gpu.resourceName": "nvidia.com/gpu.shared",
+                        "gpu.nodeSelector": {"gpu": "rtx-5070-ti"}})
+    assert capture.error is None
+    assert capture.named("gpu-runtime-class").inputs["metadata"]["name"] == "nvidia-cdi"
+    values = capture.named("ollama-release").inputs["values"]
+    assert values["runtimeClassName"] == "nvidia-cdi"
+    assert values["ollama"]["gpu"]["nvidiaResource"] == "nvidia.com/gpu.shared"
+    assert values["nodeSelector"] == {"gpu": "rtx-5070-ti"}
+    pod = capture.named("comfyui-deployment").inputs["spec"]["template"]["spec"]
+    assert pod["runtimeClassName"] == "nvidia-cdi"
+    assert pod["nodeSelector"] == {"gpu": "rtx-5070-ti"}
+    assert pod["containers"][0]["resources"]["limits"]["nvidia.com/gpu.shared"] == "1"
+    assert pod["tolerations"] == [{"key": "nvidia.com/gpu.shared", "operator": "Exists", "effect": "NoSchedule"}]

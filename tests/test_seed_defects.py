@@ -1,0 +1,78 @@
+"""The three defects of the seed's own deployment, each fixed and proven fixed."""
+
+from __future__ import annotations
+
+import pytest
+
+from chart_value_paths import paths_unknown_to_chart
+from program_capture import Capture
+
+
+# Defect 1: the seed passed `persistence` to the ollama chart; 1.41.0 has no such key, so the
+# "100 Gi cache" never existed and models lived in an emptyDir.
+
+def test_every_ollama_value_key_exists_in_chart_1_41_0(homelab: Capture):
+    values = homelab.named("ollama-release").inputs["values"]
+    assert paths_unknown_to_chart(values, "ollama", "1.41.0") == []
+
+
+def test_the_chart_value_check_catches_the_seeds_persistence_key():
+    seed_values = {"persistence": {"enabled": True, "size": "100Gi"}, "persistentVolume": {"enabled": True}}
+    assert paths_unknown_to_chart(seed_values, "ollama", "1.41.0") == ["persistence.enabled", "persistence.size"]
+
+
+def test_ollama_cache_is_the_programs_claim_handed_to_the_chart(homelab: Capture):
+    values = homelab.named("ollama-release").inputs["values"]
+    # The chart mounts existingClaim only when persistentVolume.enabled is true as well.
+    assert values["persistentVolume"] == {"enabled": True, "existingClaim": "ollama-models"}
+    assert "persistence" not in values
+    claim = homelab.named("ollama-models")
+    assert claim.inputs["metadata"]["name"] == "ollama-models"
+    assert claim.urn in homelab.named("ollama-release").dependencies
+
+
+def test_ollama_cache_survives_helm_uninstall(homelab: Capture):
+    """With existingClaim the chart renders no PVC: `helm uninstall` has nothing of ours to delete."""
+    claim = homelab.named("ollama-models")
+    assert claim.type == "kubernetes:core/v1:PersistentVolumeClaim"
+    assert claim.parent == homelab.urn_of("ollama")
+    assert claim.protect and claim.retain_on_delete
+
+
+@pytest.mark.parametrize("chart, version, release", [
+    ("nvidia-device-plugin", "0.17.4", "gpu-device-plugin"),
+])
+def test_every_gpu_plugin_value_key_exists_in_its_chart(homelab: Capture, chart, version, release):
+    values = homelab.named(release).inputs["values"]
+    assert paths_unknown_to_chart(values, chart, version) == []
+
+
+def test_every_gpu_operator_value_key_exists_in_its_chart(run_with):
+    capture = run_with({"gpu.plugin": "gpu-operator", "gpu.namespace": "gpu-operator"})
+    assert capture.error is None
+    values = capture.named("gpu-gpu-operator").inputs["values"]
+    assert paths_unknown_to_chart(values, "gpu-operator", "v25.10.1") == []
+
+
+# Defect 2: `yanwk/comfyui-boot:latest-cu128` does not exist on the registry.
+
+def test_comfyui_image_is_a_published_cuda_12_8_tag(homelab: Capture):
+    container = homelab.named("comfyui-deployment").inputs["spec"]["template"]["spec"]["containers"][0]
+    assert container["image"] == "yanwk/comfyui-boot:cu128-megapak-20260223"
+    assert "latest" not in container["image"]
+
+
+# Defect 3: the seed mounted the PVC at /home/user/opt/ComfyUI, a path the image never uses;
+# the yanwk images run as root and keep ComfyUI, models and outputs under /root.
+
+def test_comfyui_volume_is_mounted_where_the_image_writes(homelab: Capture):
+    pod = homelab.named("comfyui-deployment").inputs["spec"]["template"]["spec"]
+    assert pod["containers"][0]["volumeMounts"] == [{"name": "data", "mountPath": "/root"}]
+    assert pod["volumes"] == [{"name": "data", "persistentVolumeClaim": {"claimName": "comfyui-data"}}]
+
+
+def test_comfyui_data_path_is_configurable(run_with):
+    capture = run_with({"comfyui.dataPath": "/data/comfy/"})
+    assert capture.error is None
+    container = capture.named("comfyui-deployment").inputs["spec"]["template"]["spec"]["containers"][0]
+    assert container["volumeMounts"] == [{"name": "data", "mountPath": "/data/comfy"}]
