@@ -1,0 +1,62 @@
+"""The README's config reference and Pulumi.yaml stay true to the program's config table."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+import yaml
+
+from program_capture import PROJECT_DIR
+from stack_config import FIELDS, SECTIONS
+
+README = (PROJECT_DIR / "README.md").read_text()
+PULUMI_YAML = (PROJECT_DIR / "Pulumi.yaml").read_text()
+
+
+def _readme_rows() -> dict[str, tuple[str, str]]:
+    rows = {}
+    for match in re.finditer(r"^\| `([a-z]+\.[A-Za-z.]+)` \| (.+?) \| (.+?) \|$", README, re.MULTILINE):
+        rows[match.group(1)] = (match.group(2), match.group(3))
+    return rows
+
+
+def _shown(default) -> str:
+    if default == "":
+        return "(empty)"
+    if isinstance(default, (dict, list)):
+        return f"`{json.dumps(default)}`"
+    return f"`{default}`"
+
+
+def test_readme_config_reference_lists_exactly_the_programs_keys():
+    assert sorted(_readme_rows()) == sorted(f.key for f in FIELDS)
+
+
+@pytest.mark.parametrize("field", FIELDS, ids=lambda f: f.key)
+def test_readme_states_each_default_and_description(field):
+    default, description = _readme_rows()[field.key]
+    assert default == _shown(field.default)
+    assert description == field.doc
+
+
+@pytest.mark.parametrize("field", FIELDS, ids=lambda f: f.key)
+def test_pulumi_yaml_names_every_key(field):
+    section_block = PULUMI_YAML.split(f"# homelab-ai:{field.section}\n", 1)[1].split("\n#\n", 1)[0]
+    assert re.search(rf"(^|[\s,]){re.escape(field.path)}([\s,]|$)", section_block, re.MULTILINE), field.key
+
+
+def test_pulumi_yaml_is_the_homelab_ai_python_project():
+    project = yaml.safe_load(PULUMI_YAML)
+    assert project["name"] == "homelab-ai"
+    assert project["runtime"]["name"] == "python"
+    assert "config" not in project
+    assert [f"# homelab-ai:{s}" in PULUMI_YAML for s in SECTIONS] == [True] * len(SECTIONS)
+
+
+def test_readme_has_the_deploy_and_test_commands():
+    assert "pulumi up --stack homelab" in README
+    assert "\npython -m pytest\n" in README
+    ci = (PROJECT_DIR / ".ci" / "run").read_text()
+    assert "\npython -m pytest\n" in ci

@@ -1,0 +1,58 @@
+"""The config table's own behaviour: defaults, accepted spellings, the typed result."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from stack_config import ConfigError, parse_stack_config, quantity_value
+
+
+def test_an_empty_stack_gets_the_seed_values_and_no_exposure():
+    config = parse_stack_config({})
+    assert config.gpu.plugin == "device-plugin" and config.gpu.namespace == "nvidia-device-plugin"
+    assert config.exposure.kind == "none"
+    assert config.ollama.image.reference == "ollama/ollama:0.17.1"
+    assert config.ollama.storage.size == "100Gi" and config.ollama.storage.storage_class == "longhorn"
+    assert config.comfyui.image.reference == "yanwk/comfyui-boot:cu128-megapak-20260223"
+    assert config.comfyui.resources.limits() == {"cpu": "4000m", "memory": "8Gi"}
+    assert config.comfyui.data_path == "/root"
+    assert config.ollama.hostname is None
+
+
+@pytest.mark.parametrize("text, value", [
+    ("100Gi", Decimal(100 * 2**30)),
+    ("500G", Decimal(500 * 10**9)),
+    ("1000m", Decimal(1)),
+    ("0.5", Decimal("0.5")),
+    ("1e3", Decimal(1000)),
+    ("+4", Decimal(4)),
+])
+def test_kubernetes_quantities_are_read_as_kubernetes_reads_them(text, value):
+    assert quantity_value(text) == value
+
+
+@pytest.mark.parametrize("text", ["100GB", "1.2.3", "", "Gi", "-1Gi", "1 Gi", "1gi"])
+def test_non_quantities_are_refused(text):
+    with pytest.raises(ValueError):
+        quantity_value(text)
+
+
+@pytest.mark.parametrize("size", ["100Gi", "500G", "1Ti", "107374182400"])
+def test_storage_sizes_in_any_kubernetes_spelling_are_accepted(size):
+    config = parse_stack_config({"ollama": json.dumps({"storage": {"size": size}})})
+    assert config.ollama.storage.size == size
+
+
+def test_section_given_as_invalid_json_names_the_section():
+    with pytest.raises(ConfigError) as raised:
+        parse_stack_config({"gpu": "{plugin: device-plugin"})
+    assert [p.key for p in raised.value.problems] == ["gpu"]
+
+
+def test_gpu_namespace_follows_the_plugin_mode_unless_set():
+    assert parse_stack_config({"gpu": '{"plugin": "gpu-operator"}'}).gpu.namespace == "gpu-operator"
+    assert parse_stack_config({"gpu": '{"plugin": "none"}'}).gpu.namespace is None
+    assert parse_stack_config({"gpu": '{"namespace": "gpu"}'}).gpu.namespace == "gpu"
