@@ -18,7 +18,13 @@ PROJECT = "homelab-ai"
 SECTIONS = ("gpu", "exposure", "ollama", "comfyui")
 
 GPU_PLUGINS = ("device-plugin", "gpu-operator", "none")
+SHARING_STRATEGIES = ("exclusive", "time-slicing")
 EXPOSURE_KINDS = ("none", "gateway", "ingress")
+
+# How long Ollama keeps an idle model in VRAM unless the stack says otherwise: Ollama's own
+# default on a card it has to itself, and short enough on a shared card that ComfyUI gets the
+# memory back soon after a chat ends.
+DEFAULT_KEEP_ALIVE = {"exclusive": "5m", "time-slicing": "1m"}
 
 # Where each GPU plugin mode lives unless the stack says otherwise.
 DEFAULT_GPU_NAMESPACE = {
@@ -175,6 +181,21 @@ repository_url = _matching(_URL_RE, "a chart repository URL (https://, http:// o
 resource_name = _matching(_RESOURCE_NAME_RE, "an extended resource name such as nvidia.com/gpu")
 
 
+def boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise Rejected("true or false")
+    return value
+
+
+_DURATION_RE = re.compile(r"^(?:-1|0|(?:\d+(?:\.\d+)?(?:h|m|s|ms))+)$")
+
+
+def go_duration(value: Any) -> str:
+    if not isinstance(value, str) or len(value) > 32 or not _DURATION_RE.match(value):
+        raise Rejected("a duration such as 30s, 5m or 1h30m (0 unloads at once, -1 keeps models loaded)")
+    return value
+
+
 def absolute_path(value: Any) -> str:
     if not isinstance(value, str) or not value.startswith("/") or value == "/" or "\0" in value or len(value) > 4096:
         raise Rejected("an absolute directory path other than '/', such as /root")
@@ -233,12 +254,14 @@ class Field:
 def _app_fields(section: str, *, namespace: str, image: tuple[str, str], port: int,
                 requests: tuple[str, str], limits: tuple[str, str], claim: str) -> list[Field]:
     return [
+        Field(section, "enabled", boolean, True,
+              "Run the app; `false` keeps its namespace, data PVC and route and scales it to 0, freeing its GPU."),
         Field(section, "namespace", namespace_name, namespace, "Namespace the app runs in."),
         Field(section, "image.repository", image_repository, image[0], "Container image repository."),
         Field(section, "image.tag", image_tag, image[1], "Container image tag (pinned; never `latest`)."),
         Field(section, "hostname", optional(hostname), "", "External hostname; required unless `exposure.kind` is `none`."),
         Field(section, "port", whole_number(1, 65535), port, "Port the app listens on and its Service exposes."),
-        Field(section, "replicas", whole_number(0, 100), 1, "Pod replicas; 0 keeps the namespace and data and frees the GPU."),
+        Field(section, "replicas", whole_number(0, 100), 1, "Pod replicas while the app is enabled."),
         Field(section, "gpus", whole_number(1, 8), 1, "GPUs each pod asks for (`gpu.resourceName`)."),
         Field(section, "resources.requests.cpu", cpu_quantity, requests[0], "CPU request."),
         Field(section, "resources.requests.memory", byte_quantity, requests[1], "Host memory request."),
@@ -258,6 +281,11 @@ FIELDS: tuple[Field, ...] = (
     Field("gpu", "resourceName", resource_name, "nvidia.com/gpu", "Extended resource GPU pods ask for."),
     Field("gpu", "nodeSelector", label_map, {"nvidia.com/gpu.present": "true"},
           "Node labels that pin GPU pods to GPU nodes (set by NFD/GFD).", free_form=True),
+    Field("gpu", "count", whole_number(1, 16), 1, "Physical GPUs on the GPU nodes."),
+    Field("gpu", "sharing.strategy", one_of(*SHARING_STRATEGIES), "exclusive",
+          "`exclusive`: one pod per GPU. `time-slicing`: the device plugin advertises `sharing.replicas` slices of each GPU (no VRAM isolation)."),
+    Field("gpu", "sharing.replicas", optional(whole_number(2, 16)), "",
+          "Slices per GPU; required with `time-slicing`, not allowed with `exclusive`."),
     Field("gpu", "devicePlugin.version", chart_version, "0.17.4", "`nvidia-device-plugin` chart version."),
     Field("gpu", "devicePlugin.repository", repository_url, "https://nvidia.github.io/k8s-device-plugin",
           "`nvidia-device-plugin` chart repository."),
@@ -276,6 +304,8 @@ FIELDS: tuple[Field, ...] = (
                  requests=("1000m", "2Gi"), limits=("4000m", "4Gi"), claim="ollama-models"),
     Field("ollama", "models.pull", model_list, [], "Models pulled at start-up (kept on the cache PVC).", free_form=True),
     Field("ollama", "models.run", model_list, [], "Models loaded into VRAM at start-up.", free_form=True),
+    Field("ollama", "keepAlive", optional(go_duration), "",
+          "`OLLAMA_KEEP_ALIVE`: how long an idle model holds VRAM; empty means 5m with `exclusive`, 1m with `time-slicing`."),
     *_app_fields("comfyui", namespace="comfyui", image=("yanwk/comfyui-boot", "cu128-megapak-20260223"), port=8188,
                  requests=("1000m", "4Gi"), limits=("4000m", "8Gi"), claim="comfyui-data"),
     Field("comfyui", "dataPath", absolute_path, "/root", "Where the data PVC is mounted: the yanwk images keep ComfyUI, models and outputs under /root."),
@@ -328,8 +358,17 @@ class GpuConfig:
     runtime_class: str
     resource_name: str
     node_selector: Mapping[str, str]
+    count: int
+    sharing_strategy: str
     device_plugin_chart: ChartRef
     gpu_operator_chart: ChartRef
+    slices_per_gpu: int = 1
+    """1 when exclusive; the time-slicing replicas otherwise."""
+
+    @property
+    def capacity(self) -> int:
+        """How many `resource_name: 1` requests the GPU nodes can hold at once."""
+        return self.count * self.slices_per_gpu
 
 
 @dataclass(frozen=True)
@@ -344,6 +383,7 @@ class ExposureConfig:
 
 @dataclass(frozen=True)
 class AppConfig:
+    enabled: bool
     namespace: str
     image: ImageRef
     hostname: Optional[str]
@@ -353,12 +393,22 @@ class AppConfig:
     resources: Resources
     storage: Storage
 
+    @property
+    def running_replicas(self) -> int:
+        """Replicas the cluster runs: none while the app is disabled."""
+        return self.replicas if self.enabled else 0
+
+    @property
+    def gpu_demand(self) -> int:
+        return self.running_replicas * self.gpus
+
 
 @dataclass(frozen=True)
 class OllamaConfig(AppConfig):
     chart: ChartRef
     models_pull: tuple[str, ...]
     models_run: tuple[str, ...]
+    keep_alive: str
 
 
 @dataclass(frozen=True)
@@ -471,6 +521,12 @@ def _check_consistency(values: dict[str, Any], problems: list[Problem]) -> None:
                     f"at most the limit {app}.resources.limits.{resource} = {limit!r} (Kubernetes rejects a request above its limit)",
                 ))
 
+    strategy, slices = values["gpu.sharing.strategy"], values["gpu.sharing.replicas"]
+    if strategy == "time-slicing" and slices is None:
+        problems.append(Problem("gpu.sharing.replicas", None, "a whole number from 2 to 16: required when gpu.sharing.strategy is 'time-slicing'", missing=True))
+    if strategy == "exclusive" and slices is not None:
+        problems.append(Problem("gpu.sharing.replicas", slices, "no value while gpu.sharing.strategy is 'exclusive' (set the strategy to 'time-slicing' to share a GPU)"))
+
     if values["ollama.namespace"] == values["comfyui.namespace"]:
         problems.append(Problem("comfyui.namespace", values["comfyui.namespace"],
                                 "a namespace other than ollama.namespace (each app owns its namespace)"))
@@ -478,6 +534,7 @@ def _check_consistency(values: dict[str, Any], problems: list[Problem]) -> None:
 
 def _app(values: dict[str, Any], app: str) -> dict[str, Any]:
     return dict(
+        enabled=values[f"{app}.enabled"],
         namespace=values[f"{app}.namespace"],
         image=ImageRef(values[f"{app}.image.repository"], values[f"{app}.image.tag"]),
         hostname=values[f"{app}.hostname"],
@@ -494,6 +551,7 @@ def _app(values: dict[str, Any], app: str) -> dict[str, Any]:
 
 def _build(values: dict[str, Any]) -> StackConfig:
     plugin = values["gpu.plugin"]
+    strategy = values["gpu.sharing.strategy"]
     return StackConfig(
         gpu=GpuConfig(
             plugin=plugin,
@@ -501,6 +559,9 @@ def _build(values: dict[str, Any]) -> StackConfig:
             runtime_class=values["gpu.runtimeClass"],
             resource_name=values["gpu.resourceName"],
             node_selector=values["gpu.nodeSelector"],
+            count=values["gpu.count"],
+            sharing_strategy=strategy,
+            slices_per_gpu=values["gpu.sharing.replicas"] or 1,
             device_plugin_chart=ChartRef(values["gpu.devicePlugin.version"], values["gpu.devicePlugin.repository"]),
             gpu_operator_chart=ChartRef(values["gpu.gpuOperator.version"], values["gpu.gpuOperator.repository"]),
         ),
@@ -517,6 +578,7 @@ def _build(values: dict[str, Any]) -> StackConfig:
             chart=ChartRef(values["ollama.chart.version"], values["ollama.chart.repository"]),
             models_pull=values["ollama.models.pull"],
             models_run=values["ollama.models.run"],
+            keep_alive=values["ollama.keepAlive"] or DEFAULT_KEEP_ALIVE[strategy],
         ),
         comfyui=ComfyUIConfig(**_app(values, "comfyui"), data_path=values["comfyui.dataPath"]),
     )

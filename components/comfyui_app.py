@@ -72,7 +72,7 @@ class ComfyUIApp(pulumi.ComponentResource):
             f"{name}-deployment",
             metadata=k8s.meta.v1.ObjectMetaArgs(name=APP_NAME, namespace=self.namespace, labels=labels),
             spec=k8s.apps.v1.DeploymentSpecArgs(
-                replicas=config.replicas,
+                replicas=config.running_replicas,
                 # A rolling update would start the new pod while the old one holds the GPU;
                 # the new pod would wait Pending for a GPU that is never freed.
                 strategy=k8s.apps.v1.DeploymentStrategyArgs(type="Recreate"),

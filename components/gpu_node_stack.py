@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Optional
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -13,7 +13,18 @@ from components.namespaces import namespace_with_pod_security
 from stack_config import GpuConfig
 
 
-def device_plugin_config() -> str:
+def time_slicing(config: GpuConfig) -> dict[str, Any]:
+    """The plugin config's `sharing` block; empty when each pod gets a whole GPU."""
+    if config.sharing_strategy != "time-slicing":
+        return {}
+    # Each GPU is advertised as `slices_per_gpu` units of the same resource name, so the apps'
+    # `nvidia.com/gpu: 1` requests need no change. Slices share VRAM with no isolation.
+    return {"sharing": {"timeSlicing": {"resources": [
+        {"name": config.resource_name, "replicas": config.slices_per_gpu},
+    ]}}}
+
+
+def device_plugin_config(config: GpuConfig) -> str:
     """The k8s-device-plugin config file (api v1) the chart mounts into the plugin.
 
     Pinned to what runs on the Talos node (driver 570 and the toolkit system extension):
@@ -28,9 +39,31 @@ def device_plugin_config() -> str:
                 "deviceDiscoveryStrategy": "nvml",
                 "plugin": {"deviceListStrategy": "envvar"},
             },
+            **time_slicing(config),
         },
         sort_keys=False,
     )
+
+
+def gpu_operator_values(config: GpuConfig) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        # Talos ships the driver and the container toolkit as system extensions;
+        # the operator must not try to install either.
+        "driver": {"enabled": False},
+        "toolkit": {"enabled": False},
+        # The operator creates this RuntimeClass itself, so the program declares none.
+        "operator": {"runtimeClass": config.runtime_class},
+    }
+    sharing = time_slicing(config)
+    if sharing:
+        # The operator's chart writes this ConfigMap and points its device plugin at `default`.
+        values["devicePlugin"] = {"config": {
+            "create": True,
+            "name": "device-plugin-config",
+            "default": "default",
+            "data": {"default": yaml.safe_dump({"version": "v1", **sharing}, sort_keys=False)},
+        }}
+    return values
 
 
 @dataclass
@@ -50,6 +83,8 @@ class GpuNodeStack(pulumi.ComponentResource):
     """Extended resource a GPU pod asks for, such as nvidia.com/gpu."""
     namespace: Optional[pulumi.Output[str]]
     """Namespace of the plugin or operator; None when the plumbing is managed elsewhere."""
+    capacity: int
+    """How many one-GPU requests the GPU nodes hold at once: GPUs x time-slicing replicas."""
 
     def __init__(self, name: str, args: GpuNodeStackArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("homelab:ai:GpuNodeStack", name, None, opts)
@@ -58,6 +93,7 @@ class GpuNodeStack(pulumi.ComponentResource):
 
         self.node_selector = dict(config.node_selector)
         self.gpu_resource_name = config.resource_name
+        self.capacity = config.capacity
         self.namespace = None
         self.runtime_class_name = pulumi.Output.from_input(config.runtime_class)
 
@@ -90,7 +126,7 @@ class GpuNodeStack(pulumi.ComponentResource):
                     # NFD finds the card; GFD writes the nvidia.com/gpu.* labels the apps select on.
                     "nfd": {"enabled": True},
                     "gfd": {"enabled": True},
-                    "config": {"map": {"default": device_plugin_config()}, "default": "default"},
+                    "config": {"map": {"default": device_plugin_config(config)}, "default": "default"},
                 },
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[runtime_class]),
             )
@@ -102,14 +138,7 @@ class GpuNodeStack(pulumi.ComponentResource):
                 version=config.gpu_operator_chart.version,
                 repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=config.gpu_operator_chart.repository),
                 namespace=self.namespace,
-                values={
-                    # Talos ships the driver and the container toolkit as system extensions;
-                    # the operator must not try to install either.
-                    "driver": {"enabled": False},
-                    "toolkit": {"enabled": False},
-                    # The operator creates this RuntimeClass itself, so the program declares none.
-                    "operator": {"runtimeClass": config.runtime_class},
-                },
+                values=gpu_operator_values(config),
                 opts=child,
             )
 
@@ -118,4 +147,5 @@ class GpuNodeStack(pulumi.ComponentResource):
             "nodeSelector": self.node_selector,
             "gpuResourceName": self.gpu_resource_name,
             "namespace": self.namespace,
+            "capacity": self.capacity,
         })

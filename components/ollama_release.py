@@ -30,7 +30,7 @@ def chart_values(
 ) -> dict[str, Any]:
     """Values for chart 1.41.0; every key here exists in that version's values.yaml."""
     return {
-        "replicaCount": config.replicas,
+        "replicaCount": config.running_replicas,
         "image": {"repository": config.image.repository, "tag": config.image.tag},
         "ollama": {
             "port": config.port,
@@ -53,7 +53,10 @@ def chart_values(
         "resources": {"requests": config.resources.requests(), "limits": config.resources.limits()},
         # The chart sets OLLAMA_HOST itself; a second entry would be a duplicate env var that
         # server-side apply rejects. It never sets NVIDIA_VISIBLE_DEVICES.
-        "extraEnv": [{"name": "NVIDIA_VISIBLE_DEVICES", "value": "all"}],
+        "extraEnv": [
+            {"name": "NVIDIA_VISIBLE_DEVICES", "value": "all"},
+            {"name": "OLLAMA_KEEP_ALIVE", "value": config.keep_alive},
+        ],
         # `persistentVolume`, not the `persistence` key the seed used, which 1.41.0 ignores.
         # With existingClaim the chart creates no PVC, so `helm uninstall` cannot delete it.
         "persistentVolume": {"enabled": True, "existingClaim": claim_name},

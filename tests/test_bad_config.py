@@ -42,6 +42,15 @@ CASES = [
     ("image-tag-with-space", {"comfyui.image.tag": "cu128 megapak"}, "comfyui.image.tag", "cu128 megapak", "pinned image tag"),
     ("image-tag-latest", {"ollama.image.tag": "latest"}, "ollama.image.tag", "latest", "not 'latest'"),
     ("same-namespace-for-both-apps", {"comfyui.namespace": "ollama"}, "comfyui.namespace", "ollama", "other than ollama.namespace"),
+    ("time-slicing-without-replicas", {"gpu.sharing": {"strategy": "time-slicing"}}, "gpu.sharing.replicas", None,
+     "required when gpu.sharing.strategy is 'time-slicing'"),
+    ("replicas-with-exclusive", {"gpu.sharing": {"strategy": "exclusive", "replicas": 2}}, "gpu.sharing.replicas", 2,
+     "no value while gpu.sharing.strategy is 'exclusive'"),
+    ("one-time-slice", {"gpu.sharing.replicas": 1}, "gpu.sharing.replicas", 1, "whole number from 2 to 16"),
+    ("seventeen-time-slices", {"gpu.sharing.replicas": 17}, "gpu.sharing.replicas", 17, "whole number from 2 to 16"),
+    ("unknown-sharing-strategy", {"gpu.sharing.strategy": "mps"}, "gpu.sharing.strategy", "mps", "'exclusive', 'time-slicing'"),
+    ("enabled-as-string", {"comfyui.enabled": "false"}, "comfyui.enabled", "false", "true or false"),
+    ("keep-alive-not-a-duration", {"ollama.keepAlive": "5 minutes"}, "ollama.keepAlive", "5 minutes", "duration"),
     ("model-name-with-space", {"ollama.models.pull": ["llama 3"]}, "ollama.models.pull", ["llama 3"], "Ollama model names"),
 ]
 

@@ -19,9 +19,9 @@ def test_device_plugin_mode_installs_the_plugin_with_nfd_gfd_and_talos_flags(hom
     assert values["nfd"] == {"enabled": True} and values["gfd"] == {"enabled": True}
     assert values["config"]["default"] == "default"
     plugin_config = yaml.safe_load(values["config"]["map"]["default"])
-    assert plugin_config == {
-        "version": "v1",
-        "flags": {"migStrategy": "none", "deviceDiscoveryStrategy": "nvml", "plugin": {"deviceListStrategy": "envvar"}},
+    assert plugin_config["version"] == "v1"
+    assert plugin_config["flags"] == {
+        "migStrategy": "none", "deviceDiscoveryStrategy": "nvml", "plugin": {"deviceListStrategy": "envvar"},
     }
 
 
@@ -37,7 +37,7 @@ def test_plugin_namespace_is_privileged(homelab: Capture):
 
 
 def test_gpu_operator_mode_uses_talos_values_and_declares_no_second_runtime_class(run_with):
-    capture = run_with({"gpu.plugin": "gpu-operator", "gpu.namespace": ""})
+    capture = run_with({"gpu.plugin": "gpu-operator", "gpu.namespace": "", "gpu.sharing": {"strategy": "exclusive"}})
     assert capture.error is None
     assert capture.of_type("kubernetes:node.k8s.io/v1:RuntimeClass") == []
     release = capture.named("gpu-gpu-operator").inputs

@@ -46,7 +46,11 @@ def test_ollama_runs_on_the_gpu_with_the_seed_resources(homelab: Capture):
         "requests": {"cpu": "1000m", "memory": "2Gi"},
         "limits": {"cpu": "4000m", "memory": "4Gi"},
     }
-    assert values["extraEnv"] == [{"name": "NVIDIA_VISIBLE_DEVICES", "value": "all"}]
+    assert values["extraEnv"] == [
+        {"name": "NVIDIA_VISIBLE_DEVICES", "value": "all"},
+        # The homelab time-slices its card: idle models give VRAM back to ComfyUI after a minute.
+        {"name": "OLLAMA_KEEP_ALIVE", "value": "1m"},
+    ]
     assert values["replicaCount"] == 1
     assert values["ollama"]["port"] == 11434 and values["service"]["port"] == 11434
 
@@ -124,6 +128,8 @@ def test_stack_outputs_name_both_urls_and_namespaces(homelab: Capture):
         "comfyuiInternalUrl": "http://comfyui.comfyui.svc.cluster.local:8188",
         "namespaces": {"gpu": "nvidia-device-plugin", "ollama": "ollama", "comfyui": "comfyui"},
         "gpuRuntimeClass": "nvidia",
+        "gpuCapacity": 2,
+        "gpuHolders": ["ollama", "comfyui"],
     }
 
 
