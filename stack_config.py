@@ -6,6 +6,7 @@ tests are checked against that table. Components never read ``pulumi.Config`` th
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from dataclasses import dataclass
@@ -196,6 +197,30 @@ def go_duration(value: Any) -> str:
     return value
 
 
+def cidr_list(value: Any) -> tuple[str, ...]:
+    accepted = "a list of CIDR ranges such as [192.168.1.0/24] (network addresses, no host bits set)"
+    if not isinstance(value, list) or len(value) > 64:
+        raise Rejected(accepted)
+    for item in value:
+        try:
+            if not isinstance(item, str) or "/" not in item:
+                raise ValueError(item)
+            ipaddress.ip_network(item, strict=True)
+        except ValueError:
+            raise Rejected(accepted) from None
+    return tuple(value)
+
+
+def namespace_list(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or len(value) > 64:
+        raise Rejected("a list of namespace names")
+    return tuple(namespace_name(item) for item in value)
+
+
+annotation_key = _matching(_LABEL_KEY_RE, "an annotation key such as nginx.ingress.kubernetes.io/whitelist-source-range")
+http_url = _matching(re.compile(r"^https?://[^\s/$.?#][^\s]*$"), "an http(s) URL such as http://oauth2-proxy.auth.svc/oauth2/auth", 2048)
+
+
 def absolute_path(value: Any) -> str:
     if not isinstance(value, str) or not value.startswith("/") or value == "/" or "\0" in value or len(value) > 4096:
         raise Rejected("an absolute directory path other than '/', such as /root")
@@ -269,6 +294,14 @@ def _app_fields(section: str, *, namespace: str, image: tuple[str, str], port: i
         Field(section, "resources.limits.memory", byte_quantity, limits[1], "Host memory limit (VRAM is not counted here)."),
         Field(section, "storage.size", byte_quantity, "100Gi", f"Size of the `{claim}` PVC the program owns (protected, retained)."),
         Field(section, "storage.storageClass", object_name, "longhorn", f"Storage class of the `{claim}` PVC."),
+        Field(section, "access.allowedSources", cidr_list, [],
+              "Source ranges allowed through the route or ingress.", free_form=True),
+        Field(section, "access.forwardAuthUrl", optional(http_url), "",
+              "Forward-auth endpoint (oauth2-proxy, Authentik outpost) every request must pass."),
+        Field(section, "access.public", boolean, False,
+              "Acknowledges exposing the app with neither allowlist nor forward-auth: anyone who reaches the hostname can use it."),
+        Field(section, "access.clientNamespaces", namespace_list, [],
+              "In-cluster namespaces whose pods may reach the app's port (NetworkPolicy).", free_form=True),
     ]
 
 
@@ -297,7 +330,15 @@ FIELDS: tuple[Field, ...] = (
     Field("exposure", "gateway.name", optional(object_name), "", "Gateway the HTTPRoutes attach to; required when `kind` is `gateway`."),
     Field("exposure", "gateway.namespace", optional(namespace_name), "", "Namespace of that Gateway; required when `kind` is `gateway`."),
     Field("exposure", "gateway.sectionName", optional(object_name), "", "Listener of that Gateway to attach to; empty attaches to every listener that allows it."),
+    Field("exposure", "gateway.enforcesAccess", boolean, False,
+          "States that the Gateway itself applies the apps' `access` allowlist or forward-auth: an HTTPRoute cannot."),
     Field("exposure", "ingress.className", optional(object_name), "", "IngressClass; required when `kind` is `ingress`."),
+    Field("exposure", "ingress.allowlistAnnotation", optional(annotation_key), "nginx.ingress.kubernetes.io/whitelist-source-range",
+          "Ingress annotation that carries `access.allowedSources` for this ingress class."),
+    Field("exposure", "ingress.forwardAuthAnnotation", optional(annotation_key), "nginx.ingress.kubernetes.io/auth-url",
+          "Ingress annotation that carries `access.forwardAuthUrl` for this ingress class."),
+    Field("exposure", "controllerNamespace", optional(namespace_name), "",
+          "Namespace of the gateway or ingress controller pods the NetworkPolicies let in; empty means `gateway.namespace`."),
     Field("ollama", "chart.version", chart_version, "1.41.0", "otwld `ollama` chart version (value keys are checked against 1.41.0)."),
     Field("ollama", "chart.repository", repository_url, "https://otwld.github.io/ollama-helm/", "otwld `ollama` chart repository."),
     *_app_fields("ollama", namespace="ollama", image=("ollama/ollama", "0.17.1"), port=11434,
@@ -309,6 +350,8 @@ FIELDS: tuple[Field, ...] = (
     *_app_fields("comfyui", namespace="comfyui", image=("yanwk/comfyui-boot", "cu128-megapak-20260223"), port=8188,
                  requests=("1000m", "4Gi"), limits=("4000m", "8Gi"), claim="comfyui-data"),
     Field("comfyui", "dataPath", absolute_path, "/root", "Where the data PVC is mounted: the yanwk images keep ComfyUI, models and outputs under /root."),
+    Field("comfyui", "managerSecurityLevel", one_of("strong", "normal", "normal-", "weak"), "normal",
+          "ComfyUI-Manager `security_level`, written before every start (the images ship `weak`: install anything from the browser)."),
 )
 
 
@@ -378,7 +421,20 @@ class ExposureConfig:
     gateway_name: Optional[str]
     gateway_namespace: Optional[str]
     gateway_section: Optional[str]
+    gateway_enforces_access: bool
     ingress_class: Optional[str]
+    ingress_allowlist_annotation: Optional[str]
+    ingress_forward_auth_annotation: Optional[str]
+    controller_namespace: Optional[str]
+    """Where the traffic the routes bring in comes from; None when nothing is exposed."""
+
+
+@dataclass(frozen=True)
+class Access:
+    allowed_sources: tuple[str, ...]
+    forward_auth_url: Optional[str]
+    public: bool
+    client_namespaces: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -392,6 +448,7 @@ class AppConfig:
     gpus: int
     resources: Resources
     storage: Storage
+    access: Access
 
     @property
     def running_replicas(self) -> int:
@@ -414,6 +471,7 @@ class OllamaConfig(AppConfig):
 @dataclass(frozen=True)
 class ComfyUIConfig(AppConfig):
     data_path: str
+    manager_security_level: str
 
 
 @dataclass(frozen=True)
@@ -527,9 +585,39 @@ def _check_consistency(values: dict[str, Any], problems: list[Problem]) -> None:
     if strategy == "exclusive" and slices is not None:
         problems.append(Problem("gpu.sharing.replicas", slices, "no value while gpu.sharing.strategy is 'exclusive' (set the strategy to 'time-slicing' to share a GPU)"))
 
+    if kind == "ingress" and values["exposure.controllerNamespace"] is None:
+        problems.append(Problem("exposure.controllerNamespace", None,
+                                "the ingress controller's namespace: required when exposure.kind is 'ingress'", missing=True))
+    for app in ("ollama", "comfyui"):
+        _check_access(app, kind, values, problems)
+
     if values["ollama.namespace"] == values["comfyui.namespace"]:
         problems.append(Problem("comfyui.namespace", values["comfyui.namespace"],
                                 "a namespace other than ollama.namespace (each app owns its namespace)"))
+
+
+def _check_access(app: str, kind: str, values: dict[str, Any], problems: list[Problem]) -> None:
+    """Neither app authenticates anyone: exposing one must be protected or deliberately public."""
+    sources, auth, public = (values[f"{app}.access.{k}"] for k in ("allowedSources", "forwardAuthUrl", "public"))
+    if public and (sources or auth):
+        problems.append(Problem(f"{app}.access.public", True,
+                                "false while access.allowedSources or access.forwardAuthUrl protect the app"))
+    if kind == "none":
+        return
+    if not (sources or auth or public):
+        problems.append(Problem(
+            f"{app}.access", {}, f"access.allowedSources, access.forwardAuthUrl, or access.public: true: {app} has no "
+            f"authentication of its own and exposure.kind {kind!r} puts it on {values[f'{app}.hostname']}", missing=True))
+    if kind == "gateway" and (sources or auth) and not values["exposure.gateway.enforcesAccess"]:
+        problems.append(Problem(
+            "exposure.gateway.enforcesAccess", False,
+            f"true, once the Gateway itself applies {app}'s access rules: an HTTPRoute has no source or auth filter, "
+            "and the program will not pretend it does (see README, Security)"))
+    if kind == "ingress":
+        for key, annotation in (("allowedSources", "allowlistAnnotation"), ("forwardAuthUrl", "forwardAuthAnnotation")):
+            if values[f"{app}.access.{key}"] and values[f"exposure.ingress.{annotation}"] is None:
+                problems.append(Problem(f"exposure.ingress.{annotation}", "",
+                                        f"the ingress class's annotation that enforces {app}.access.{key}"))
 
 
 def _app(values: dict[str, Any], app: str) -> dict[str, Any]:
@@ -546,12 +634,19 @@ def _app(values: dict[str, Any], app: str) -> dict[str, Any]:
             values[f"{app}.resources.limits.cpu"], values[f"{app}.resources.limits.memory"],
         ),
         storage=Storage(values[f"{app}.storage.size"], values[f"{app}.storage.storageClass"]),
+        access=Access(
+            allowed_sources=values[f"{app}.access.allowedSources"],
+            forward_auth_url=values[f"{app}.access.forwardAuthUrl"],
+            public=values[f"{app}.access.public"],
+            client_namespaces=values[f"{app}.access.clientNamespaces"],
+        ),
     )
 
 
 def _build(values: dict[str, Any]) -> StackConfig:
     plugin = values["gpu.plugin"]
     strategy = values["gpu.sharing.strategy"]
+    kind = values["exposure.kind"]
     return StackConfig(
         gpu=GpuConfig(
             plugin=plugin,
@@ -571,7 +666,12 @@ def _build(values: dict[str, Any]) -> StackConfig:
             gateway_name=values["exposure.gateway.name"],
             gateway_namespace=values["exposure.gateway.namespace"],
             gateway_section=values["exposure.gateway.sectionName"],
+            gateway_enforces_access=values["exposure.gateway.enforcesAccess"],
             ingress_class=values["exposure.ingress.className"],
+            ingress_allowlist_annotation=values["exposure.ingress.allowlistAnnotation"],
+            ingress_forward_auth_annotation=values["exposure.ingress.forwardAuthAnnotation"],
+            controller_namespace=None if kind == "none" else (
+                values["exposure.controllerNamespace"] or values["exposure.gateway.namespace"]),
         ),
         ollama=OllamaConfig(
             **_app(values, "ollama"),
@@ -580,7 +680,8 @@ def _build(values: dict[str, Any]) -> StackConfig:
             models_run=values["ollama.models.run"],
             keep_alive=values["ollama.keepAlive"] or DEFAULT_KEEP_ALIVE[strategy],
         ),
-        comfyui=ComfyUIConfig(**_app(values, "comfyui"), data_path=values["comfyui.dataPath"]),
+        comfyui=ComfyUIConfig(**_app(values, "comfyui"), data_path=values["comfyui.dataPath"],
+                              manager_security_level=values["comfyui.managerSecurityLevel"]),
     )
 
 

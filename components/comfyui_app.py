@@ -11,6 +11,7 @@ import pulumi_kubernetes as k8s
 from components.exposure import external_url, route_to_service
 from components.gpu_node_stack import GpuNodeStack
 from components.namespaces import namespace_with_pod_security
+from components.network_policies import fence_app_namespace, namespaces_let_in
 from components.storage import protected_claim
 from stack_config import ComfyUIConfig, ExposureConfig
 
@@ -18,6 +19,29 @@ APP_NAME = "comfyui"
 CLAIM_NAME = "comfyui-data"
 # Answers from the in-memory queue: cheap enough to poll, unlike /object_info.
 HEALTH_PATH = "/queue"
+# The images run as root and write only below the data volume: no capability, no privilege
+# escalation, no Kubernetes API token is needed.
+CONTAINER_SECURITY = k8s.core.v1.SecurityContextArgs(
+    allow_privilege_escalation=False,
+    capabilities=k8s.core.v1.CapabilitiesArgs(drop=["ALL"]),
+)
+
+# The images bake ComfyUI-Manager's config.ini with `security_level = weak` (anyone who reaches
+# the UI installs and runs any code) and copy it to the volume on first start with
+# `cp --no-clobber`. Writing the file first, and rewriting the level before every start, makes
+# the stack's level stick. The first-start file keeps the image's other two settings.
+MANAGER_CONFIG_SCRIPT = r"""set -eu
+config="$DATA_PATH/ComfyUI/user/__manager/config.ini"
+mkdir -p "$(dirname "$config")"
+if [ ! -f "$config" ]; then
+  printf '[default]\nuse_uv = False\nsecurity_level = %s\ndowngrade_blacklist = torch, torchvision, torchaudio\n' "$SECURITY_LEVEL" > "$config"
+elif grep -q '^security_level' "$config"; then
+  sed -i "s/^security_level[[:space:]]*=.*/security_level = $SECURITY_LEVEL/" "$config"
+else
+  sed -i "s/^\[default\]\$/[default]\nsecurity_level = $SECURITY_LEVEL/" "$config"
+fi
+echo "ComfyUI-Manager security_level = $SECURITY_LEVEL"
+"""
 
 
 def _probe(period: int, failures: int) -> k8s.core.v1.ProbeArgs:
@@ -57,8 +81,9 @@ class ComfyUIApp(pulumi.ComponentResource):
         gpu = args.gpu
         child = pulumi.ResourceOptions(parent=self)
 
+        # `restricted` would need a non-root image; it is audited and warned about instead.
         namespace = namespace_with_pod_security(
-            f"{name}-namespace", namespace=config.namespace, level="baseline", opts=child
+            f"{name}-namespace", namespace=config.namespace, enforce="baseline", warn="restricted", opts=child
         )
         self.namespace = namespace.metadata.name
 
@@ -80,10 +105,28 @@ class ComfyUIApp(pulumi.ComponentResource):
                 template=k8s.core.v1.PodTemplateSpecArgs(
                     metadata=k8s.meta.v1.ObjectMetaArgs(labels=labels),
                     spec=k8s.core.v1.PodSpecArgs(
+                        automount_service_account_token=False,
+                        security_context=k8s.core.v1.PodSecurityContextArgs(
+                            seccomp_profile=k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault"),
+                        ),
                         runtime_class_name=gpu.runtime_class_name,
                         node_selector=gpu.node_selector,
                         tolerations=[k8s.core.v1.TolerationArgs(
                             key=gpu.gpu_resource_name, operator="Exists", effect="NoSchedule",
+                        )],
+                        init_containers=[k8s.core.v1.ContainerArgs(
+                            name="manager-security-level",
+                            image=config.image.reference,
+                            command=["bash", "-c", MANAGER_CONFIG_SCRIPT],
+                            env=[
+                                k8s.core.v1.EnvVarArgs(name="DATA_PATH", value=config.data_path),
+                                k8s.core.v1.EnvVarArgs(name="SECURITY_LEVEL", value=config.manager_security_level),
+                            ],
+                            resources=k8s.core.v1.ResourceRequirementsArgs(
+                                requests={"cpu": "50m", "memory": "64Mi"}, limits={"memory": "256Mi"},
+                            ),
+                            security_context=CONTAINER_SECURITY,
+                            volume_mounts=[k8s.core.v1.VolumeMountArgs(name="data", mount_path=config.data_path)],
                         )],
                         containers=[k8s.core.v1.ContainerArgs(
                             name=APP_NAME,
@@ -95,6 +138,7 @@ class ComfyUIApp(pulumi.ComponentResource):
                                 k8s.core.v1.EnvVarArgs(name="CLI_ARGS", value=f"--listen 0.0.0.0 --port {config.port}"),
                             ],
                             ports=[k8s.core.v1.ContainerPortArgs(name="http", container_port=config.port)],
+                            security_context=CONTAINER_SECURITY,
                             resources=k8s.core.v1.ResourceRequirementsArgs(
                                 requests=config.resources.requests(),
                                 limits={**config.resources.limits(), gpu.gpu_resource_name: str(config.gpus)},
@@ -141,6 +185,15 @@ class ComfyUIApp(pulumi.ComponentResource):
             service_name=service.metadata.name,
             port=config.port,
             hostname=config.hostname,
+            access=config.access,
+            opts=child,
+        )
+        fence_app_namespace(
+            name,
+            namespace=self.namespace,
+            app_labels=labels,
+            port=config.port,
+            let_in_from=namespaces_let_in(args.exposure.controller_namespace, config.access.client_namespaces),
             opts=child,
         )
 

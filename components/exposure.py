@@ -7,7 +7,7 @@ from typing import Optional
 import pulumi
 import pulumi_kubernetes as k8s
 
-from stack_config import ExposureConfig
+from stack_config import Access, ExposureConfig
 
 
 def external_url(exposure: ExposureConfig, hostname: Optional[str]) -> Optional[str]:
@@ -24,9 +24,14 @@ def route_to_service(
     service_name: pulumi.Input[str],
     port: int,
     hostname: Optional[str],
+    access: Access,
     opts: pulumi.ResourceOptions,
 ) -> Optional[pulumi.CustomResource]:
-    """Routes ``hostname`` to the Service, in the way the stack's exposure kind says."""
+    """Routes ``hostname`` to the Service, in the way the stack's exposure kind says.
+
+    Config has already refused an exposed app that is neither protected nor declared public, and
+    a Gateway route whose protection the Gateway has not been declared to apply.
+    """
     if exposure.kind == "gateway":
         parent_ref = {"name": exposure.gateway_name, "namespace": exposure.gateway_namespace}
         if exposure.gateway_section:
@@ -48,9 +53,14 @@ def route_to_service(
             opts=opts,
         )
     if exposure.kind == "ingress":
+        annotations = {}
+        if access.allowed_sources:
+            annotations[exposure.ingress_allowlist_annotation] = ",".join(access.allowed_sources)
+        if access.forward_auth_url:
+            annotations[exposure.ingress_forward_auth_annotation] = access.forward_auth_url
         return k8s.networking.v1.Ingress(
             f"{name}-ingress",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=service_name, namespace=namespace),
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=service_name, namespace=namespace, annotations=annotations or None),
             spec=k8s.networking.v1.IngressSpecArgs(
                 ingress_class_name=exposure.ingress_class,
                 rules=[k8s.networking.v1.IngressRuleArgs(

@@ -100,7 +100,7 @@ class GpuNodeStack(pulumi.ComponentResource):
         if config.plugin != "none":
             # The plugin mounts host paths and runs privileged.
             namespace = namespace_with_pod_security(
-                f"{name}-namespace", namespace=config.namespace, level="privileged", opts=child
+                f"{name}-namespace", namespace=config.namespace, enforce="privileged", opts=child
             )
             self.namespace = namespace.metadata.name
 

@@ -1,24 +1,31 @@
-"""Namespaces the program owns, each with its Pod Security level written down."""
+"""Namespaces the program owns, each with its Pod Security levels written down."""
 
 from __future__ import annotations
+
+from typing import Optional
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 
 def namespace_with_pod_security(
-    name: str, *, namespace: str, level: str, opts: pulumi.ResourceOptions
+    name: str, *, namespace: str, enforce: str, warn: Optional[str] = None, opts: pulumi.ResourceOptions
 ) -> k8s.core.v1.Namespace:
-    """A Namespace whose Pod Security admission enforces, audits and warns at ``level``.
+    """A Namespace whose Pod Security admission enforces ``enforce`` and audits and warns at ``warn``.
 
-    Talos enforces `baseline` cluster-wide by default; writing the level on the namespace makes
-    the program, not the cluster's defaults, the place where it is decided.
+    Talos enforces `baseline` cluster-wide by default; writing the levels on the namespace makes
+    the program, not the cluster's defaults, the place where they are decided.
     """
+    warn = warn or enforce
     return k8s.core.v1.Namespace(
         name,
         metadata=k8s.meta.v1.ObjectMetaArgs(
             name=namespace,
-            labels={f"pod-security.kubernetes.io/{mode}": level for mode in ("enforce", "audit", "warn")},
+            labels={
+                "pod-security.kubernetes.io/enforce": enforce,
+                "pod-security.kubernetes.io/audit": warn,
+                "pod-security.kubernetes.io/warn": warn,
+            },
         ),
         opts=opts,
     )

@@ -11,6 +11,7 @@ import pulumi_kubernetes as k8s
 from components.exposure import external_url, route_to_service
 from components.gpu_node_stack import GpuNodeStack
 from components.namespaces import namespace_with_pod_security
+from components.network_policies import fence_app_namespace, namespaces_let_in
 from components.storage import protected_claim
 from stack_config import ExposureConfig, OllamaConfig
 
@@ -18,6 +19,12 @@ from stack_config import ExposureConfig, OllamaConfig
 # contains the chart name), so the in-cluster URL stays ollama.ollama.svc.cluster.local.
 RELEASE_NAME = "ollama"
 CLAIM_NAME = "ollama-models"
+# The chart's selector labels for this release: what the NetworkPolicy lets traffic in to.
+POD_LABELS = {"app.kubernetes.io/name": "ollama", "app.kubernetes.io/instance": RELEASE_NAME}
+# Ollama runs as root in its image and writes only below /root/.ollama: it needs no capability,
+# no privilege escalation and no Kubernetes API token.
+CONTAINER_SECURITY = {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}}
+POD_SECURITY = {"seccompProfile": {"type": "RuntimeDefault"}}
 
 
 def chart_values(
@@ -61,6 +68,9 @@ def chart_values(
         # With existingClaim the chart creates no PVC, so `helm uninstall` cannot delete it.
         "persistentVolume": {"enabled": True, "existingClaim": claim_name},
         "service": {"port": config.port},
+        "serviceAccount": {"automount": False},
+        "securityContext": CONTAINER_SECURITY,
+        "podSecurityContext": POD_SECURITY,
     }
 
 
@@ -91,8 +101,9 @@ class OllamaRelease(pulumi.ComponentResource):
         config = args.config
         child = pulumi.ResourceOptions(parent=self)
 
+        # `restricted` would need a non-root image; it is audited and warned about instead.
         namespace = namespace_with_pod_security(
-            f"{name}-namespace", namespace=config.namespace, level="baseline", opts=child
+            f"{name}-namespace", namespace=config.namespace, enforce="baseline", warn="restricted", opts=child
         )
         self.namespace = namespace.metadata.name
 
@@ -132,6 +143,15 @@ class OllamaRelease(pulumi.ComponentResource):
             service_name=service_name,
             port=config.port,
             hostname=config.hostname,
+            access=config.access,
+            opts=child,
+        )
+        fence_app_namespace(
+            name,
+            namespace=self.namespace,
+            app_labels=POD_LABELS,
+            port=config.port,
+            let_in_from=namespaces_let_in(args.exposure.controller_namespace, config.access.client_namespaces),
             opts=child,
         )
 

@@ -32,13 +32,17 @@ def test_gateway_listener_can_be_chosen(run_with):
 
 @pytest.mark.parametrize("app, host, service, port", APPS)
 def test_ingress_exposure_routes_the_hostname_with_the_configured_class(run_with, app, host, service, port):
-    capture = run_with({"exposure.kind": "ingress", "exposure.ingress": {"className": "traefik"}, "exposure.scheme": "https"})
+    capture = run_with({"exposure.kind": "ingress", "exposure.ingress": {"className": "nginx"}, "exposure.scheme": "https",
+                        "exposure.controllerNamespace": "ingress-nginx"})
     assert capture.error is None
     assert capture.of_type("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute") == []
     ingress = capture.named(f"{app}-ingress").inputs
-    assert ingress["metadata"] == {"name": service, "namespace": app}
+    assert ingress["metadata"] == {
+        "name": service, "namespace": app,
+        "annotations": {"nginx.ingress.kubernetes.io/whitelist-source-range": "192.168.1.0/24"},
+    }
     assert ingress["spec"] == {
-        "ingressClassName": "traefik",
+        "ingressClassName": "nginx",
         "rules": [{"host": host, "http": {"paths": [{
             "path": "/", "pathType": "Prefix",
             "backend": {"service": {"name": service, "port": {"number": port}}},

@@ -17,12 +17,18 @@ def test_homelab_registers_exactly_the_stack_the_seed_describes(homelab: Capture
         ("kubernetes:core/v1:PersistentVolumeClaim", "ollama-models"),
         ("kubernetes:helm.sh/v3:Release", "ollama-release"),
         ("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", "ollama-route"),
+        ("kubernetes:networking.k8s.io/v1:NetworkPolicy", "ollama-deny-ingress"),
+        ("kubernetes:networking.k8s.io/v1:NetworkPolicy", "ollama-egress"),
+        ("kubernetes:networking.k8s.io/v1:NetworkPolicy", "ollama-allow-app-port"),
         ("homelab:ai:ComfyUIApp", "comfyui"),
         ("kubernetes:core/v1:Namespace", "comfyui-namespace"),
         ("kubernetes:core/v1:PersistentVolumeClaim", "comfyui-data"),
         ("kubernetes:apps/v1:Deployment", "comfyui-deployment"),
         ("kubernetes:core/v1:Service", "comfyui-service"),
         ("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", "comfyui-route"),
+        ("kubernetes:networking.k8s.io/v1:NetworkPolicy", "comfyui-deny-ingress"),
+        ("kubernetes:networking.k8s.io/v1:NetworkPolicy", "comfyui-egress"),
+        ("kubernetes:networking.k8s.io/v1:NetworkPolicy", "comfyui-allow-app-port"),
     ])
 
 
@@ -144,7 +150,7 @@ def test_homelab_stack_file_spells_out_every_seed_value(homelab_config):
     gpu, exposure = homelab_config["homelab-ai:gpu"], homelab_config["homelab-ai:exposure"]
     ollama, comfyui = homelab_config["homelab-ai:ollama"], homelab_config["homelab-ai:comfyui"]
     assert gpu["nodeSelector"] == {"nvidia.com/gpu.present": "true"} and gpu["runtimeClass"] == "nvidia"
-    assert exposure["gateway"] == {"name": "homelab-gateway", "namespace": "kube-system"}
+    assert exposure["gateway"] == {"name": "homelab-gateway", "namespace": "kube-system", "enforcesAccess": True}
     assert (ollama["namespace"], ollama["chart"]["version"], ollama["image"]["tag"]) == ("ollama", "1.41.0", "0.17.1")
     assert (ollama["hostname"], ollama["port"], ollama["storage"]) == (
         "ollama.madhan.app", 11434, {"size": "100Gi", "storageClass": "longhorn"})

@@ -23,8 +23,10 @@ def test_nothing_but_the_caches_is_protected(homelab: Capture):
 
 @pytest.mark.parametrize("component, children", [
     ("gpu", ["gpu-namespace", "gpu-runtime-class", "gpu-device-plugin"]),
-    ("ollama", ["ollama-namespace", "ollama-models", "ollama-release", "ollama-route"]),
-    ("comfyui", ["comfyui-namespace", "comfyui-data", "comfyui-deployment", "comfyui-service", "comfyui-route"]),
+    ("ollama", ["ollama-namespace", "ollama-models", "ollama-release", "ollama-route",
+                "ollama-deny-ingress", "ollama-egress", "ollama-allow-app-port"]),
+    ("comfyui", ["comfyui-namespace", "comfyui-data", "comfyui-deployment", "comfyui-service", "comfyui-route",
+                 "comfyui-deny-ingress", "comfyui-egress", "comfyui-allow-app-port"]),
 ])
 def test_children_are_named_from_and_parented_to_their_component(homelab: Capture, component, children):
     component_urn = homelab.urn_of(component)

@@ -1,0 +1,154 @@
+"""Nothing is exposed by accident: neither app authenticates anyone, so every route is protected,
+deliberately public, or refused; NetworkPolicies fence both namespaces either way."""
+
+from __future__ import annotations
+
+import pytest
+
+from program_capture import Capture
+from stack_config import ConfigError
+
+APPS = ["ollama", "comfyui"]
+UNPROTECTED = {"access": {"allowedSources": [], "forwardAuthUrl": "", "public": False}}
+
+
+def _problem_keys(capture: Capture) -> list[str]:
+    assert isinstance(capture.error, ConfigError), capture.error
+    assert capture.registrations == []
+    return [p.key for p in capture.error.problems]
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_homelab_exposes_each_app_only_to_the_lan(homelab_config, app):
+    assert homelab_config[f"homelab-ai:{app}"]["access"] == {"allowedSources": ["192.168.1.0/24"]}
+
+
+@pytest.mark.parametrize("app", APPS)
+@pytest.mark.parametrize("kind", ["gateway", "ingress"])
+def test_exposing_an_unprotected_app_is_refused(run_with, app, kind):
+    changes = {f"{app}.access": UNPROTECTED["access"], "exposure.kind": kind}
+    if kind == "ingress":
+        changes |= {"exposure.ingress.className": "nginx", "exposure.controllerNamespace": "ingress-nginx"}
+    capture = run_with(changes)
+    assert f"{app}.access" in _problem_keys(capture)
+    assert "has no authentication of its own" in str(capture.error)
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_public_exposure_needs_the_explicit_acknowledgement(run_with, app):
+    capture = run_with({f"{app}.access": {"public": True}})
+    assert capture.error is None
+    assert capture.named(f"{app}-route").inputs["spec"]["hostnames"] == [f"{app}.madhan.app"]
+
+
+def test_public_and_protected_at_once_is_a_contradiction(run_with):
+    capture = run_with({"ollama.access.public": True})
+    assert _problem_keys(capture) == ["ollama.access.public"]
+
+
+def test_gateway_routes_do_not_pretend_to_filter_sources(run_with):
+    """An HTTPRoute has no source filter: the stack must say the Gateway applies the allowlist."""
+    capture = run_with({"exposure.gateway.enforcesAccess": False})
+    assert _problem_keys(capture) == ["exposure.gateway.enforcesAccess", "exposure.gateway.enforcesAccess"]
+    assert "will not pretend" in str(capture.error)
+    route = run_with({}).named("ollama-route").inputs
+    assert "annotations" not in route["metadata"] and "filters" not in str(route["spec"])
+
+
+def test_ingress_carries_allowlist_and_forward_auth_in_the_class_annotations(run_with):
+    capture = run_with({
+        "exposure.kind": "ingress",
+        "exposure.ingress": {"className": "traefik", "allowlistAnnotation": "example.com/allow",
+                             "forwardAuthAnnotation": "example.com/auth"},
+        "exposure.controllerNamespace": "traefik",
+        "comfyui.access": {"allowedSources": ["192.168.1.0/24", "10.8.0.0/16"],
+                           "forwardAuthUrl": "http://oauth2-proxy.auth.svc/oauth2/auth"},
+    })
+    assert capture.error is None
+    assert capture.named("comfyui-ingress").inputs["metadata"]["annotations"] == {
+        "example.com/allow": "192.168.1.0/24,10.8.0.0/16",
+        "example.com/auth": "http://oauth2-proxy.auth.svc/oauth2/auth",
+    }
+
+
+def test_ingress_class_without_an_allowlist_annotation_cannot_carry_an_allowlist(run_with):
+    capture = run_with({"exposure.kind": "ingress", "exposure.ingress": {"className": "x", "allowlistAnnotation": ""},
+                        "exposure.controllerNamespace": "x"})
+    assert _problem_keys(capture) == ["exposure.ingress.allowlistAnnotation"] * 2
+
+
+@pytest.mark.parametrize("app, port, pod_labels", [
+    ("ollama", 11434, {"app.kubernetes.io/name": "ollama", "app.kubernetes.io/instance": "ollama"}),
+    ("comfyui", 8188, {"app.kubernetes.io/name": "comfyui", "app.kubernetes.io/part-of": "homelab-ai"}),
+])
+def test_app_namespaces_deny_ingress_but_the_app_port_from_the_gateway(homelab: Capture, app, port, pod_labels):
+    deny = homelab.named(f"{app}-deny-ingress").inputs
+    assert deny["metadata"] == {"name": "default-deny-ingress", "namespace": app}
+    assert deny["spec"] == {"podSelector": {}, "policyTypes": ["Ingress"]}
+    allow = homelab.named(f"{app}-allow-app-port").inputs
+    assert allow["spec"] == {
+        "podSelector": {"matchLabels": pod_labels},
+        "policyTypes": ["Ingress"],
+        "ingress": [{
+            "from": [{"namespaceSelector": {"matchExpressions": [
+                {"key": "kubernetes.io/metadata.name", "operator": "In", "values": ["kube-system"]}]}}],
+            "ports": [{"protocol": "TCP", "port": port}],
+        }],
+    }
+
+
+def test_the_allow_rule_selects_the_pods_the_chart_and_deployment_label(homelab: Capture):
+    deployment_labels = homelab.named("comfyui-deployment").inputs["spec"]["template"]["metadata"]["labels"]
+    selector = homelab.named("comfyui-allow-app-port").inputs["spec"]["podSelector"]["matchLabels"]
+    assert selector.items() <= deployment_labels.items()
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_egress_allows_dns_and_the_internet_but_not_private_or_link_local_ranges(homelab: Capture, app):
+    spec = homelab.named(f"{app}-egress").inputs["spec"]
+    assert spec["podSelector"] == {} and spec["policyTypes"] == ["Egress"]
+    dns, internet = spec["egress"]
+    assert dns["to"] == [{"namespaceSelector": {"matchExpressions": [
+        {"key": "kubernetes.io/metadata.name", "operator": "In", "values": ["kube-system"]}]},
+        "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}]
+    assert dns["ports"] == [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]
+    v4, v6 = (peer["ipBlock"] for peer in internet["to"])
+    assert v4["cidr"] == "0.0.0.0/0"
+    assert {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"} <= set(v4["except"])
+    assert v6["cidr"] == "::/0" and {"fc00::/7", "fe80::/10"} <= set(v6["except"])
+
+
+def test_client_namespaces_are_let_in_beside_the_controller(run_with):
+    capture = run_with({"ollama.access.clientNamespaces": ["open-webui", "n8n"]})
+    rule = capture.named("ollama-allow-app-port").inputs["spec"]["ingress"][0]
+    assert rule["from"][0]["namespaceSelector"]["matchExpressions"][0]["values"] == ["kube-system", "n8n", "open-webui"]
+
+
+def test_unexposed_app_without_clients_admits_nothing(run_with):
+    capture = run_with({"exposure": {"kind": "none"}})
+    assert capture.error is None
+    assert "ollama-allow-app-port" not in capture.names() and "ollama-deny-ingress" in capture.names()
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_app_namespaces_enforce_baseline_and_warn_restricted(homelab: Capture, app):
+    assert homelab.named(f"{app}-namespace").inputs["metadata"]["labels"] == {
+        "pod-security.kubernetes.io/enforce": "baseline",
+        "pod-security.kubernetes.io/audit": "restricted",
+        "pod-security.kubernetes.io/warn": "restricted",
+    }
+
+
+def test_comfyui_pods_get_no_api_token_and_no_privileges(homelab: Capture):
+    pod = homelab.named("comfyui-deployment").inputs["spec"]["template"]["spec"]
+    assert pod["automountServiceAccountToken"] is False
+    assert pod["securityContext"] == {"seccompProfile": {"type": "RuntimeDefault"}}
+    for container in pod["containers"] + pod["initContainers"]:
+        assert container["securityContext"] == {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}}
+
+
+def test_ollama_pods_get_no_api_token_and_no_privileges(homelab: Capture):
+    values = homelab.named("ollama-release").inputs["values"]
+    assert values["serviceAccount"] == {"automount": False}
+    assert values["securityContext"] == {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}}
+    assert values["podSecurityContext"] == {"seccompProfile": {"type": "RuntimeDefault"}}
