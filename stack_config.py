@@ -496,11 +496,14 @@ def _lookup(tree: Mapping[str, Any], path: str) -> Any:
     return node
 
 
-def _leaf_paths(node: Any, prefix: str = "") -> list[str]:
-    """Dotted paths of the values in a section; an empty map below the top is a value of its own."""
-    if isinstance(node, dict) and (node or not prefix):
-        return [p for key, value in node.items() for p in _leaf_paths(value, f"{prefix}.{key}" if prefix else str(key))]
-    return [prefix]
+def _leaves(node: Any, parts: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Any]]:
+    """(key parts, value) of each value in a section; an empty map below the top is a value of its own.
+
+    Parts, not dotted strings: a stack may write a key that itself contains a dot.
+    """
+    if isinstance(node, dict) and (node or not parts):
+        return [leaf for key, value in node.items() for leaf in _leaves(value, (*parts, str(key)))]
+    return [(parts, node)]
 
 
 def _section_tree(section: str, raw: Optional[str], problems: list[Problem]) -> dict[str, Any]:
@@ -518,19 +521,17 @@ def _section_tree(section: str, raw: Optional[str], problems: list[Problem]) -> 
 
 def _check_shape(section: str, tree: dict[str, Any], problems: list[Problem]) -> None:
     """Every key the stack sets must be one the program reads: a typo must not fall back to a default."""
-    fields = [f for f in FIELDS if f.section == section]
-    for path in _leaf_paths(tree):
-        value = _lookup(tree, path)
-        if any(path == f.path or (f.free_form and path.startswith(f.path + ".")) for f in fields):
+    fields = [(tuple(f.path.split(".")), f) for f in FIELDS if f.section == section]
+    for parts, value in _leaves(tree):
+        key = f"{section}." + ".".join(parts)
+        if any(parts == path or (f.free_form and parts[:len(path)] == path) for path, f in fields):
             continue
-        below = [f.path[len(path) + 1:] for f in fields if f.path.startswith(path + ".")]
+        below = [".".join(path[len(parts):]) for path, _ in fields if path[:len(parts)] == parts and len(path) > len(parts)]
         if below:
             if value != {}:
-                problems.append(Problem(f"{section}.{path}", value, "an object with the keys " + ", ".join(below)))
+                problems.append(Problem(key, value, "an object with the keys " + ", ".join(below)))
             continue
-        problems.append(Problem(
-            f"{section}.{path}", value, "no such key; known keys are " + ", ".join(f.path for f in fields),
-        ))
+        problems.append(Problem(key, value, "no such key; known keys are " + ", ".join(f.path for _, f in fields)))
 
 
 def parse_stack_config(raw: Mapping[str, Optional[str]]) -> StackConfig:

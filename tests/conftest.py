@@ -7,7 +7,13 @@ from typing import Any, Callable
 
 import pytest
 
+from fuzz_counts import TRIED
 from program_capture import Capture, run_program, stack_file_config
+
+
+def pytest_terminal_summary(terminalreporter):
+    for name, count in sorted(TRIED.items()):
+        terminalreporter.write_line(f"fuzz: {count} generated inputs tried by {name}")
 
 
 @pytest.fixture(scope="session")
