@@ -1,0 +1,101 @@
+"""The options a stack can set per policy with `--policy-pack-config`, their JSON schema and defaults.
+
+The CLI fills each policy's defaults from its schema and rejects values the schema does not
+accept before any policy runs; reading falls back to the defaults anyway, so a policy tested or
+driven without the CLI still never fails on its configuration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .workloads import GpuResources
+
+
+@dataclass(frozen=True)
+class Option:
+    """One policy config property: a list of non-empty strings."""
+
+    key: str
+    default: tuple[str, ...]
+    description: str
+    min_items: int = 0
+
+    def schema(self) -> dict[str, Any]:
+        return {
+            "type": "array",
+            "items": {"type": "string", "minLength": 1},
+            "minItems": self.min_items,
+            "uniqueItems": True,
+            "default": list(self.default),
+            "description": self.description,
+        }
+
+    def read(self, config: Mapping[str, Any]) -> tuple[str, ...]:
+        value = config.get(self.key)
+        if (
+            isinstance(value, Sequence)
+            and not isinstance(value, str)
+            and len(value) >= self.min_items
+            and all(isinstance(item, str) and item for item in value)
+        ):
+            return tuple(value)
+        return self.default
+
+
+GPU_RESOURCE_NAMES = Option(
+    "gpuResourceNames",
+    ("nvidia.com/gpu",),
+    "Extended resources that count as a GPU when a container asks for more than zero of them.",
+)
+GPU_RESOURCE_PREFIXES = Option(
+    "gpuResourcePrefixes",
+    ("nvidia.com/mig-",),
+    "Prefixes of extended resources that count as a GPU: the device plugin names MIG slices "
+    "nvidia.com/mig-<profile>, such as nvidia.com/mig-1g.5gb. An empty list turns MIG matching off.",
+)
+ALLOWED_RUNTIME_CLASSES = Option(
+    "allowedRuntimeClasses",
+    ("nvidia",),
+    "RuntimeClass names a GPU pod may use; messages suggest the first.",
+    min_items=1,
+)
+GPU_NODE_LABELS = Option(
+    "gpuNodeLabels",
+    ("nvidia.com/gpu.present",),
+    "Node label keys that pin a pod to GPU nodes through nodeSelector or required node affinity "
+    "(NFD and GFD label GPU nodes nvidia.com/gpu.present=true).",
+    min_items=1,
+)
+MUTABLE_TAGS = Option(
+    "mutableTags",
+    ("latest",),
+    "Image tags that are moved to new images; an image with no tag at all always counts as mutable.",
+)
+
+GPU_OPTIONS = (GPU_RESOURCE_NAMES, GPU_RESOURCE_PREFIXES)
+
+
+def schema_properties(options: Sequence[Option]) -> dict[str, dict[str, Any]]:
+    return {option.key: option.schema() for option in options}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """One policy's configuration, every option read with its default."""
+
+    gpu: GpuResources
+    runtime_classes: tuple[str, ...]
+    gpu_node_labels: tuple[str, ...]
+    mutable_tags: tuple[str, ...]
+
+    @classmethod
+    def read(cls, config: Mapping[str, Any]) -> Settings:
+        return cls(
+            gpu=GpuResources(GPU_RESOURCE_NAMES.read(config), GPU_RESOURCE_PREFIXES.read(config)),
+            runtime_classes=ALLOWED_RUNTIME_CLASSES.read(config),
+            gpu_node_labels=GPU_NODE_LABELS.read(config),
+            mutable_tags=MUTABLE_TAGS.read(config),
+        )

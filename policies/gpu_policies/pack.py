@@ -1,0 +1,136 @@
+"""The policies of the homelab-ai-gpu pack: each validator of `rules` with its name, enforcement
+level, description and config schema.
+
+A resource policy reads one resource's pod template; a stack policy sees every resource with its
+options (`protect`) and can relate them. A new rule is a validator in `rules` and one entry here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from pulumi_policy import (
+    EnforcementLevel,
+    Policy,
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from . import rules
+from .config import (
+    ALLOWED_RUNTIME_CLASSES,
+    GPU_NODE_LABELS,
+    GPU_OPTIONS,
+    MUTABLE_TAGS,
+    Option,
+    Settings,
+    schema_properties,
+)
+from .workloads import PodTemplate, pod_template
+
+RUNTIME_CLASS = "gpu-pods-require-nvidia-runtime-class"
+RECREATE_STRATEGY = "gpu-deployments-use-recreate-strategy"
+GPU_NODE_PINNING = "gpu-pods-pinned-to-gpu-nodes"
+GPU_MEMORY_LIMIT = "gpu-containers-set-memory-limit"
+IMMUTABLE_IMAGES = "images-avoid-mutable-tags"
+PROTECTED_CLAIMS = "gpu-app-pvcs-protected"
+
+PodRule = Callable[[PodTemplate, Settings], list[str]]
+
+
+def pod_policy(
+    name: str,
+    description: str,
+    rule: PodRule,
+    *,
+    enforcement_level: EnforcementLevel,
+    severity: Severity,
+    options: Sequence[Option],
+) -> ResourceValidationPolicy:
+    def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+        pod = pod_template(args.resource_type, args.name, args.props)
+        if pod is None:
+            return
+        for message in rule(pod, Settings.read(args.get_config())):
+            report_violation(message, None)
+
+    return ResourceValidationPolicy(
+        name=name,
+        description=description,
+        validate=validate,
+        enforcement_level=enforcement_level,
+        severity=severity,
+        config_schema=PolicyConfigSchema(properties=schema_properties(options)),
+    )
+
+
+def _protected_claims(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    resources = [
+        rules.StackResource(r.resource_type, r.name, r.urn, r.props, bool(r.opts.protect)) for r in args.resources
+    ]
+    for violation in rules.unprotected_claim_violations(resources, Settings.read(args.get_config()).gpu):
+        report_violation(violation.message, violation.urn)
+
+
+POLICIES: list[Policy] = [
+    pod_policy(
+        RUNTIME_CLASS,
+        "Pods that ask for a GPU must set runtimeClassName to the NVIDIA RuntimeClass; under the default "
+        "runtime the container starts without the GPU's devices and libraries.",
+        lambda pod, settings: rules.runtime_class_violations(pod, settings.gpu, settings.runtime_classes),
+        enforcement_level=EnforcementLevel.MANDATORY,
+        severity=Severity.HIGH,
+        options=(ALLOWED_RUNTIME_CLASSES, *GPU_OPTIONS),
+    ),
+    pod_policy(
+        RECREATE_STRATEGY,
+        "Deployments whose pods ask for a GPU must use strategy.type Recreate; a rolling update (the "
+        "Kubernetes default) starts the new pod while the old one holds the GPU, and the new pod stays Pending.",
+        lambda pod, settings: rules.update_strategy_violations(pod, settings.gpu),
+        enforcement_level=EnforcementLevel.MANDATORY,
+        severity=Severity.HIGH,
+        options=GPU_OPTIONS,
+    ),
+    pod_policy(
+        GPU_NODE_PINNING,
+        "Pods that ask for a GPU should select GPU nodes by label (nodeSelector or required node affinity), "
+        "so that they land, or wait, only where the GPU stack runs.",
+        lambda pod, settings: rules.node_pinning_violations(pod, settings.gpu, settings.gpu_node_labels),
+        enforcement_level=EnforcementLevel.ADVISORY,
+        severity=Severity.MEDIUM,
+        options=(GPU_NODE_LABELS, *GPU_OPTIONS),
+    ),
+    pod_policy(
+        GPU_MEMORY_LIMIT,
+        "Containers that ask for a GPU should set a memory limit; loading a model can otherwise take all "
+        "of the node's memory.",
+        lambda pod, settings: rules.memory_limit_violations(pod, settings.gpu),
+        enforcement_level=EnforcementLevel.ADVISORY,
+        severity=Severity.MEDIUM,
+        options=GPU_OPTIONS,
+    ),
+    pod_policy(
+        IMMUTABLE_IMAGES,
+        "Containers should run images pinned by a version tag or a digest, not `latest` or no tag, so "
+        "that a restart never pulls a different image.",
+        lambda pod, settings: rules.mutable_image_violations(pod, settings.mutable_tags),
+        enforcement_level=EnforcementLevel.ADVISORY,
+        severity=Severity.LOW,
+        options=(MUTABLE_TAGS,),
+    ),
+    StackValidationPolicy(
+        name=PROTECTED_CLAIMS,
+        description="PersistentVolumeClaims in a namespace that runs a GPU workload should be protected "
+        "Pulumi resources, and a chart should mount an existing claim rather than own one; they hold "
+        "models and outputs that take hours to rebuild.",
+        validate=_protected_claims,
+        enforcement_level=EnforcementLevel.ADVISORY,
+        severity=Severity.MEDIUM,
+        config_schema=PolicyConfigSchema(properties=schema_properties(GPU_OPTIONS)),
+    ),
+]
