@@ -1,0 +1,215 @@
+"""Stands in for the Pulumi engine in front of the policy pack: starts the pack as its own process,
+the way the CLI does, and speaks the Analyzer gRPC protocol to it.
+
+The CLI runs `pulumi-analyzer-policy-python <engine address> .` in the pack's directory, which
+execs `python -u -m pulumi.policy <engine address> .`; the pack prints the port of its gRPC
+server on stdout and serves until it is stopped. `pulumi.policy` parses the engine address but
+never dials it, so any address does. The engine then calls GetAnalyzerInfo, Configure with every
+policy's configuration reconciled from the schema defaults and `--policy-pack-config`, Analyze
+per resource with its inputs as a protobuf Struct, and AnalyzeStack with every resource.
+"""
+
+from __future__ import annotations
+
+import select
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional, Union
+
+import grpc
+from google.protobuf import empty_pb2, json_format, struct_pb2
+from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
+
+POLICY_PACK_DIR = Path(__file__).resolve().parent.parent / "policies"
+ENGINE_ADDRESS = "127.0.0.1:0"
+STARTUP_SECONDS = 30
+CALL_SECONDS = 30
+
+Properties = Union[Mapping[str, Any], struct_pb2.Struct]
+
+LEVELS = {
+    "advisory": analyzer_pb2.ADVISORY,
+    "mandatory": analyzer_pb2.MANDATORY,
+    "remediate": analyzer_pb2.REMEDIATE,
+    "disabled": analyzer_pb2.DISABLED,
+}
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One resource as the engine hands it to an analyzer."""
+
+    type: str
+    name: str
+    properties: Properties
+    urn: str = ""
+    protect: bool = False
+    parent: str = ""
+
+    @property
+    def resolved_urn(self) -> str:
+        return self.urn or f"urn:pulumi:test::homelab-ai::{self.type}::{self.name}"
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    policy: str
+    level: str
+    message: str
+    urn: str
+
+    @property
+    def cannot_run_in_preview(self) -> bool:
+        """The SDK's own advisory for a policy that read a value unknown during preview."""
+        return self.message.startswith("can't run policy")
+
+
+def struct(properties: Properties) -> struct_pb2.Struct:
+    """A resource's properties as the engine marshals them: every number a double, unknowns as sentinels."""
+    if isinstance(properties, struct_pb2.Struct):
+        return properties
+    message = struct_pb2.Struct()
+    message.update(properties)
+    return message
+
+
+class PolicyEngine:
+    """The policy pack in its own process, and a client that talks to it as the engine does."""
+
+    def __init__(self, program: str = ".", cwd: Path = POLICY_PACK_DIR):
+        """Runs `python -m pulumi.policy <address> <program>` in ``cwd``; the defaults are what the CLI runs."""
+        self._stderr = tempfile.TemporaryFile()
+        # -u as the CLI's launcher passes it: the pack writes its port without flushing stdout.
+        self._process = subprocess.Popen(
+            [sys.executable, "-u", "-m", "pulumi.policy", ENGINE_ADDRESS, program],
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+        )
+        try:
+            port = self._read_port()
+            self._channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+            grpc.channel_ready_future(self._channel).result(timeout=STARTUP_SECONDS)
+        except BaseException:
+            self.close()
+            raise
+        self._stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
+        self._info: Optional[analyzer_pb2.AnalyzerInfo] = None
+
+    def _read_port(self) -> int:
+        stdout = self._process.stdout
+        assert stdout is not None
+        ready, _, _ = select.select([stdout], [], [], STARTUP_SECONDS)
+        line = stdout.readline().decode().strip() if ready else ""
+        if not line.isdigit():
+            self._process.kill()
+            self._process.wait()
+            self._stderr.seek(0)
+            raise RuntimeError(
+                f"the policy pack printed {line!r} instead of its port; stderr:\n{self._stderr.read().decode()}"
+            )
+        return int(line)
+
+    def close(self) -> None:
+        if getattr(self, "_channel", None) is not None:
+            self._channel.close()
+        if self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        if self._process.stdout is not None:
+            self._process.stdout.close()
+        self._stderr.close()
+
+    def __enter__(self) -> PolicyEngine:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # --- the Analyzer protocol ---
+
+    def info(self) -> analyzer_pb2.AnalyzerInfo:
+        if self._info is None:
+            self._info = self._stub.GetAnalyzerInfo(empty_pb2.Empty(), timeout=CALL_SECONDS)
+        return self._info
+
+    def configure(self, policy_pack_config: Mapping[str, Any]) -> None:
+        """Configures the pack as the CLI does for ``--policy-pack-config`` with this JSON content.
+
+        Like the CLI, every policy gets its schema defaults and its own enforcement level first;
+        then "all" sets every level, and each policy's entry (a level, or an object with an
+        optional `enforcementLevel` and properties) overrides. `{}` is the default configuration.
+        """
+        request = analyzer_pb2.ConfigureAnalyzerRequest()
+        for policy in self.info().policies:
+            level: int = policy.enforcementLevel
+            properties = {
+                key: value["default"]
+                for key, value in json_format.MessageToDict(policy.configSchema.properties).items()
+                if "default" in value
+            }
+            if "all" in policy_pack_config:
+                level = LEVELS[policy_pack_config["all"]]
+            given = policy_pack_config.get(policy.name, {})
+            if isinstance(given, str):
+                level = LEVELS[given]
+            else:
+                given = dict(given)
+                if "enforcementLevel" in given:
+                    level = LEVELS[given.pop("enforcementLevel")]
+                properties.update(given)
+            config = request.policyConfig[policy.name]
+            config.enforcementLevel = level
+            config.properties.update(properties)
+        self._stub.Configure(request, timeout=CALL_SECONDS)
+
+    def analyze(
+        self, resource_type: str, name: str, props: Properties, urn: str = "", protect: bool = False, parent: str = ""
+    ) -> list[Diagnostic]:
+        return self.analyze_resource(Resource(resource_type, name, props, urn, protect, parent))
+
+    def analyze_resource(self, resource: Resource) -> list[Diagnostic]:
+        request = analyzer_pb2.AnalyzeRequest(
+            type=resource.type,
+            name=resource.name,
+            urn=resource.resolved_urn,
+            properties=struct(resource.properties),
+            options=analyzer_pb2.AnalyzerResourceOptions(protect=resource.protect, parent=resource.parent),
+        )
+        return _diagnostics(self._stub.Analyze(request, timeout=CALL_SECONDS))
+
+    def analyze_stack(self, resources: Iterable[Resource]) -> list[Diagnostic]:
+        request = analyzer_pb2.AnalyzeStackRequest(
+            resources=[
+                analyzer_pb2.AnalyzerResource(
+                    type=resource.type,
+                    name=resource.name,
+                    urn=resource.resolved_urn,
+                    properties=struct(resource.properties),
+                    options=analyzer_pb2.AnalyzerResourceOptions(protect=resource.protect, parent=resource.parent),
+                    parent=resource.parent,
+                )
+                for resource in resources
+            ]
+        )
+        return _diagnostics(self._stub.AnalyzeStack(request, timeout=CALL_SECONDS))
+
+
+def _diagnostics(response: analyzer_pb2.AnalyzeResponse) -> list[Diagnostic]:
+    return [
+        Diagnostic(
+            policy=diagnostic.policyName,
+            level=analyzer_pb2.EnforcementLevel.Name(diagnostic.enforcementLevel).lower(),
+            message=diagnostic.message,
+            urn=diagnostic.urn,
+        )
+        for diagnostic in response.diagnostics
+    ]

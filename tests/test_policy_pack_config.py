@@ -1,0 +1,149 @@
+"""The policy pack under `--policy-pack-config`: the engine reconciles the file with each policy's
+schema defaults and sends the result with Configure before it analyzes anything.
+
+This module starts its own pack process, and every test restores the default configuration.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from policy_corpus import (
+    CORPUS,
+    DEFAULT_LEVELS,
+    DELETE,
+    GPU_NODE_PINNING,
+    IMMUTABLE_IMAGES,
+    PROTECTED_CLAIMS,
+    RECREATE_STRATEGY,
+    RUNTIME_CLASS,
+    STACK_CORPUS,
+    TYPES,
+    Case,
+    container,
+    pod_spec,
+    workload,
+)
+from policy_engine import PolicyEngine, Resource
+
+
+@pytest.fixture(scope="module")
+def engine():
+    with PolicyEngine() as engine:
+        engine.configure({})
+        yield engine
+
+
+@pytest.fixture
+def configure(engine):
+    """Configures the pack with a `--policy-pack-config` document; the defaults come back afterwards."""
+    yield engine.configure
+    engine.configure({})
+
+
+@dataclass(frozen=True)
+class Variant:
+    config: Mapping[str, Any]
+    disabled: frozenset[str] = frozenset()
+    levels: Mapping[str, str] = field(default_factory=dict)
+
+    def expect(self, case: Case) -> Case:
+        return dataclasses.replace(case, fires=case.fires - self.disabled, cannot_run=case.cannot_run - self.disabled)
+
+
+VARIANTS = {
+    "runtime-class-policy-disabled": Variant({RUNTIME_CLASS: "disabled"}, disabled=frozenset({RUNTIME_CLASS})),
+    "recreate-policy-advisory": Variant(
+        {RECREATE_STRATEGY: {"enforcementLevel": "advisory"}}, levels={RECREATE_STRATEGY: "advisory"}
+    ),
+    "another-runtime-class-allowed": Variant({RUNTIME_CLASS: {"allowedRuntimeClasses": ["nvidia", "nvidia-cdi"]}}),
+    "every-policy-mandatory": Variant({"all": "mandatory"}, levels={name: "mandatory" for name in DEFAULT_LEVELS}),
+}
+
+
+@pytest.mark.parametrize("case", CORPUS, ids=[case.id for case in CORPUS])
+@pytest.mark.parametrize("variant", VARIANTS.values(), ids=list(VARIANTS))
+def test_corpus_case_under_policy_pack_config(engine, configure, variant: Variant, case: Case):
+    configure(variant.config)
+
+    diagnostics = engine.analyze(case.type, "app", case.props)
+
+    variant.expect(case).check(diagnostics, {**DEFAULT_LEVELS, **variant.levels})
+
+
+def test_configured_runtime_class_is_accepted_and_named_in_the_fix(engine, configure):
+    cdi = workload("cdi", "Pod", pod_spec(runtimeClassName="nvidia-cdi"))
+    runc = workload("runc", "Pod", pod_spec(runtimeClassName="runc"))
+    assert [d.policy for d in engine.analyze(cdi.type, "app", cdi.props)] == [RUNTIME_CLASS]
+
+    configure({RUNTIME_CLASS: {"allowedRuntimeClasses": ["nvidia", "nvidia-cdi"]}})
+
+    assert engine.analyze(cdi.type, "app", cdi.props) == []
+    (diagnostic,) = engine.analyze(runc.type, "app", runc.props)
+    assert diagnostic.message.endswith("set spec.runtimeClassName: nvidia (allowed: nvidia, nvidia-cdi).")
+
+
+def test_gpu_resource_names_replace_the_default(engine, configure):
+    shared = workload("shared", "Pod", pod_spec(container(resource="nvidia.com/gpu.shared"), runtimeClassName=DELETE))
+    plain = workload("plain", "Pod", pod_spec(runtimeClassName=DELETE))
+
+    configure({RUNTIME_CLASS: {"gpuResourceNames": ["nvidia.com/gpu.shared"]}})
+
+    assert [d.policy for d in engine.analyze(shared.type, "app", shared.props)] == [RUNTIME_CLASS]
+    assert engine.analyze(plain.type, "app", plain.props) == []
+
+
+def test_mig_matching_turns_off_with_no_prefixes(engine, configure):
+    mig = workload("mig", "Pod", pod_spec(container(resource="nvidia.com/mig-1g.5gb"), runtimeClassName=DELETE))
+
+    configure({RUNTIME_CLASS: {"gpuResourcePrefixes": []}})
+
+    assert engine.analyze(mig.type, "app", mig.props) == []
+
+
+def test_gpu_node_labels_are_configurable(engine, configure):
+    present = workload("present", "Pod", pod_spec())
+    product = workload(
+        "product", "Pod", pod_spec(nodeSelector={"nvidia.com/gpu.product": "NVIDIA-GeForce-RTX-5070-Ti"})
+    )
+
+    configure({GPU_NODE_PINNING: {"gpuNodeLabels": ["nvidia.com/gpu.product"]}})
+
+    assert [d.policy for d in engine.analyze(present.type, "app", present.props)] == [GPU_NODE_PINNING]
+    assert engine.analyze(product.type, "app", product.props) == []
+
+
+def test_mutable_tags_are_configurable(engine, configure):
+    main = workload("main", "Pod", pod_spec(container(image="registry.example.com/app:main")))
+
+    configure({IMMUTABLE_IMAGES: {"mutableTags": ["latest", "main"]}})
+
+    assert [d.policy for d in engine.analyze(main.type, "app", main.props)] == [IMMUTABLE_IMAGES]
+
+
+def test_stack_policy_can_be_made_mandatory_or_disabled(engine, configure):
+    (case,) = [case for case in STACK_CORPUS if case.id == "unprotected-claim-beside-gpu-deployment"]
+    resources = [Resource(r.type, r.name, r.props, protect=r.protect) for r in case.resources]
+
+    configure({PROTECTED_CLAIMS: "mandatory"})
+    assert [(d.policy, d.level) for d in engine.analyze_stack(resources)] == [(PROTECTED_CLAIMS, "mandatory")]
+
+    configure({PROTECTED_CLAIMS: "disabled"})
+    assert engine.analyze_stack(resources) == []
+
+
+def test_configuration_of_one_policy_leaves_the_others_alone(engine, configure):
+    rolling = workload("rolling", "Deployment", pod_spec(runtimeClassName=DELETE), strategy="RollingUpdate")
+
+    configure({RUNTIME_CLASS: {"allowedRuntimeClasses": ["nvidia-cdi"]}})
+
+    diagnostics = engine.analyze(TYPES["Deployment"], "app", rolling.props)
+    assert {(d.policy, d.level) for d in diagnostics} == {
+        (RUNTIME_CLASS, "mandatory"),
+        (RECREATE_STRATEGY, "mandatory"),
+    }
