@@ -124,8 +124,10 @@ class RecordingMonitor(mocks.MockMonitor):
         return super().RegisterResourceOutputs(request)
 
 
-def run_program(config: dict[str, Any], stack: str = "homelab", preview: bool = False) -> Capture:
-    """Runs `__main__.py` with ``config`` (keys `homelab-ai:<section>`, YAML values) and records it.
+def run_program(
+    config: dict[str, Any], stack: str = "homelab", preview: bool = False, program: Path = PROJECT_DIR / "__main__.py"
+) -> Capture:
+    """Runs ``program`` with ``config`` (keys `homelab-ai:<section>`, YAML values) and records it.
 
     An exception the program raises is kept in ``Capture.error`` rather than raised, so a test
     can assert both the error and that nothing was registered before it.
@@ -144,7 +146,7 @@ def run_program(config: dict[str, Any], stack: str = "homelab", preview: bool = 
 
     try:
         loop.run_until_complete(
-            run_in_stack(lambda: runpy.run_path(str(PROJECT_DIR / "__main__.py"), run_name="__main__"))
+            run_in_stack(lambda: runpy.run_path(str(program), run_name="__main__"))
         )
     except Exception as error:  # noqa: BLE001 kept for the test to assert on
         capture.error = error
