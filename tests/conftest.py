@@ -8,7 +8,8 @@ from typing import Any, Callable
 import pytest
 
 from fuzz_counts import TRIED
-from program_capture import Capture, run_program, stack_file_config
+from policy_pack_config import stack_file_config
+from program_capture import Capture, run_program
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -30,33 +31,38 @@ def homelab(homelab_config) -> Capture:
     return capture
 
 
+def changed_config(config: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a stack file's config with some fields changed.
+
+    ``{"gpu.plugin": "none"}`` sets homelab-ai:gpu.plugin; a value of ``DELETE`` removes the field.
+    """
+    config = copy.deepcopy(config)
+    for dotted, value in changes.items():
+        section, _, path = dotted.partition(".")
+        key = f"homelab-ai:{section}"
+        if not path:
+            if value is DELETE:
+                config.pop(key, None)
+            else:
+                config[key] = value
+            continue
+        node = config.setdefault(key, {})
+        *parents, leaf = path.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        if value is DELETE:
+            node.pop(leaf, None)
+        else:
+            node[leaf] = value
+    return config
+
+
 @pytest.fixture
 def run_with(homelab_config) -> Callable[..., Capture]:
-    """Runs the program on the homelab config with some fields changed.
-
-    ``run_with({"gpu.plugin": "none"})`` sets homelab-ai:gpu.plugin; a value of ``DELETE`` removes the field.
-    """
+    """Runs the program on the homelab config with some fields changed (see ``changed_config``)."""
 
     def run(changes: dict[str, Any]) -> Capture:
-        config = copy.deepcopy(homelab_config)
-        for dotted, value in changes.items():
-            section, _, path = dotted.partition(".")
-            key = f"homelab-ai:{section}"
-            if not path:
-                if value is DELETE:
-                    config.pop(key, None)
-                else:
-                    config[key] = value
-                continue
-            node = config.setdefault(key, {})
-            *parents, leaf = path.split(".")
-            for part in parents:
-                node = node.setdefault(part, {})
-            if value is DELETE:
-                node.pop(leaf, None)
-            else:
-                node[leaf] = value
-        return run_program(config)
+        return run_program(changed_config(homelab_config, changes))
 
     return run
 

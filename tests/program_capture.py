@@ -12,26 +12,20 @@ from __future__ import annotations
 import asyncio
 import json
 import runpy
+import threading
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import pulumi
-import yaml
 from google.protobuf import json_format
 from pulumi.runtime import mocks, rpc, settings
 from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_in_stack
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-PROJECT = "homelab-ai"
-
-
-def stack_file_config(stack: str) -> dict[str, Any]:
-    """The `homelab-ai:*` values of Pulumi.<stack>.yaml, as YAML objects."""
-    document = yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text())
-    return dict(document.get("config") or {})
+from policy_pack_config import PROJECT_DIR
+from stack_config import PROJECT
 
 
 @dataclass
@@ -104,6 +98,21 @@ class _EchoMocks(pulumi.runtime.Mocks):
         return {}
 
 
+def _closing_worker_loop(call: Callable[[Any], Any], request: Any) -> Any:
+    """Runs a MockMonitor call, then closes the event loop the SDK made for this executor thread.
+
+    Left open, those loops are collected at random later, and a loop finalized after its own
+    self-pipe raises from ``__del__``.
+    """
+    try:
+        return call(request)
+    finally:
+        if threading.current_thread() is not threading.main_thread():
+            with suppress(RuntimeError):
+                asyncio.get_event_loop().close()
+            asyncio.set_event_loop(None)
+
+
 class RecordingMonitor(mocks.MockMonitor):
     def __init__(self, capture: Capture):
         super().__init__(_EchoMocks())
@@ -116,7 +125,13 @@ class RecordingMonitor(mocks.MockMonitor):
             inputs = rpc.deserialize_properties(request.object)
             urn = self.make_urn(request.parent, request.type, request.name)
             self.capture.registrations.append(Registration(copy, urn, inputs))
-        return super().RegisterResource(request)
+        return _closing_worker_loop(super().RegisterResource, request)
+
+    def Invoke(self, request):
+        return _closing_worker_loop(super().Invoke, request)
+
+    def ReadResource(self, request):
+        return _closing_worker_loop(super().ReadResource, request)
 
     def RegisterResourceOutputs(self, request):
         if request.urn.split("::")[2] == "pulumi:pulumi:Stack":
@@ -155,6 +170,7 @@ def run_program(
             task.cancel()
             with suppress(asyncio.CancelledError, Exception):
                 loop.run_until_complete(task)
+        loop.run_until_complete(loop.shutdown_default_executor())
         loop.close()
         asyncio.set_event_loop(None)
         settings.set_root_resource(None)

@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fuzz_counts import TRIED
-from program_capture import run_program, stack_file_config
+from policy_pack_config import stack_file_config
+from program_capture import run_program
 from stack_config import FIELDS, SECTIONS, ConfigError, StackConfig, parse_stack_config
 
 HOMELAB = stack_file_config("homelab")

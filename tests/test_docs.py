@@ -8,7 +8,7 @@ import re
 import pytest
 import yaml
 
-from program_capture import PROJECT_DIR
+from policy_pack_config import PROJECT_DIR
 from stack_config import FIELDS, SECTIONS
 
 README = (PROJECT_DIR / "README.md").read_text()
