@@ -23,8 +23,10 @@ GPU_NODE_PINNING = "gpu-pods-pinned-to-gpu-nodes"
 GPU_MEMORY_LIMIT = "gpu-containers-set-memory-limit"
 IMMUTABLE_IMAGES = "images-avoid-mutable-tags"
 PROTECTED_CLAIMS = "gpu-app-pvcs-protected"
+GPU_CAPACITY = "gpu-demand-fits-capacity"
 
 RESOURCE_POLICIES = frozenset({RUNTIME_CLASS, RECREATE_STRATEGY, GPU_NODE_PINNING, GPU_MEMORY_LIMIT, IMMUTABLE_IMAGES})
+STACK_POLICIES = frozenset({PROTECTED_CLAIMS, GPU_CAPACITY})
 DEFAULT_LEVELS = {
     RUNTIME_CLASS: "mandatory",
     RECREATE_STRATEGY: "mandatory",
@@ -32,6 +34,7 @@ DEFAULT_LEVELS = {
     GPU_MEMORY_LIMIT: "advisory",
     IMMUTABLE_IMAGES: "advisory",
     PROTECTED_CLAIMS: "advisory",
+    GPU_CAPACITY: "mandatory",
 }
 
 RELEASE = "kubernetes:helm.sh/v3:Release"

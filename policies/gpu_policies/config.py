@@ -78,7 +78,34 @@ MUTABLE_TAGS = Option(
 GPU_OPTIONS = (GPU_RESOURCE_NAMES, GPU_RESOURCE_PREFIXES)
 
 
-def schema_properties(options: Sequence[Option]) -> dict[str, dict[str, Any]]:
+@dataclass(frozen=True)
+class Count:
+    """One policy config property: a whole number of at least 1."""
+
+    key: str
+    default: int
+    description: str
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "integer", "minimum": 1, "default": self.default, "description": self.description}
+
+    def read(self, config: Mapping[str, Any]) -> int:
+        value = config.get(self.key)
+        # Configure hands numbers over as floats (2 -> 2.0).
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 1 and value == int(value):
+            return int(value)
+        return self.default
+
+
+GPUS = Count("gpus", 1, "Physical GPUs the stack's GPU nodes have.")
+REPLICAS_PER_GPU = Count(
+    "replicasPerGpu", 1,
+    "Pods each GPU holds at once: 1 when exclusive, the device plugin's time-slicing replicas otherwise.",
+)
+CAPACITY_OPTIONS = (GPUS, REPLICAS_PER_GPU)
+
+
+def schema_properties(options: Sequence[Option | Count]) -> dict[str, dict[str, Any]]:
     return {option.key: option.schema() for option in options}
 
 
@@ -90,6 +117,8 @@ class Settings:
     runtime_classes: tuple[str, ...]
     gpu_node_labels: tuple[str, ...]
     mutable_tags: tuple[str, ...]
+    gpus: int
+    replicas_per_gpu: int
 
     @classmethod
     def read(cls, config: Mapping[str, Any]) -> Settings:
@@ -98,4 +127,6 @@ class Settings:
             runtime_classes=ALLOWED_RUNTIME_CLASSES.read(config),
             gpu_node_labels=GPU_NODE_LABELS.read(config),
             mutable_tags=MUTABLE_TAGS.read(config),
+            gpus=GPUS.read(config),
+            replicas_per_gpu=REPLICAS_PER_GPU.read(config),
         )

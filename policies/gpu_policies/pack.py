@@ -24,6 +24,7 @@ from pulumi_policy import (
 from . import rules
 from .config import (
     ALLOWED_RUNTIME_CLASSES,
+    CAPACITY_OPTIONS,
     GPU_NODE_LABELS,
     GPU_OPTIONS,
     MUTABLE_TAGS,
@@ -39,6 +40,7 @@ GPU_NODE_PINNING = "gpu-pods-pinned-to-gpu-nodes"
 GPU_MEMORY_LIMIT = "gpu-containers-set-memory-limit"
 IMMUTABLE_IMAGES = "images-avoid-mutable-tags"
 PROTECTED_CLAIMS = "gpu-app-pvcs-protected"
+GPU_CAPACITY = "gpu-demand-fits-capacity"
 
 PodRule = Callable[[PodTemplate, Settings], list[str]]
 
@@ -69,12 +71,19 @@ def pod_policy(
     )
 
 
+def _stack_resources(args: StackValidationArgs) -> list[rules.StackResource]:
+    return [rules.StackResource(r.resource_type, r.name, r.urn, r.props, bool(r.opts.protect)) for r in args.resources]
+
+
 def _protected_claims(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    resources = [
-        rules.StackResource(r.resource_type, r.name, r.urn, r.props, bool(r.opts.protect)) for r in args.resources
-    ]
-    for violation in rules.unprotected_claim_violations(resources, Settings.read(args.get_config()).gpu):
+    for violation in rules.unprotected_claim_violations(_stack_resources(args), Settings.read(args.get_config()).gpu):
         report_violation(violation.message, violation.urn)
+
+
+def _gpu_capacity(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    settings = Settings.read(args.get_config())
+    for message in rules.capacity_violations(_stack_resources(args), settings.gpu, settings.gpus, settings.replicas_per_gpu):
+        report_violation(message, None)
 
 
 POLICIES: list[Policy] = [
@@ -132,5 +141,14 @@ POLICIES: list[Policy] = [
         enforcement_level=EnforcementLevel.ADVISORY,
         severity=Severity.MEDIUM,
         config_schema=PolicyConfigSchema(properties=schema_properties(GPU_OPTIONS)),
+    ),
+    StackValidationPolicy(
+        name=GPU_CAPACITY,
+        description="The GPU pods the stack runs, and the extra pod a RollingUpdate starts, must fit the "
+        "cluster's GPUs (gpus x replicasPerGpu); a pod beyond capacity stays Pending.",
+        validate=_gpu_capacity,
+        enforcement_level=EnforcementLevel.MANDATORY,
+        severity=Severity.HIGH,
+        config_schema=PolicyConfigSchema(properties=schema_properties((*CAPACITY_OPTIONS, *GPU_OPTIONS))),
     ),
 ]

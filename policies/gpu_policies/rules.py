@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from .workloads import (
@@ -19,6 +20,7 @@ from .workloads import (
     GpuResources,
     PodTemplate,
     dig,
+    gpus_per_pod,
     has_key,
     mapping,
     metadata_namespace,
@@ -183,3 +185,59 @@ def unprotected_claim_violations(resources: Sequence[StackResource], gpu: GpuRes
             )
         )
     return violations
+
+
+@dataclass(frozen=True)
+class GpuDemand:
+    """What one workload holds of the GPUs: its pods' share, and the extra a rollout starts."""
+
+    label: str
+    replicas: int
+    per_pod: Decimal
+    surge: int
+
+    @property
+    def steady(self) -> Decimal:
+        return self.replicas * self.per_pod
+
+    @property
+    def peak(self) -> Decimal:
+        return (self.replicas + self.surge) * self.per_pod
+
+    def __str__(self) -> str:
+        text = f"{self.label} {self.replicas} pod(s) x {self.per_pod.normalize():f} GPU"
+        return text + (f" (+{self.surge} pod(s) during a RollingUpdate)" if self.surge else "")
+
+
+def gpu_demands(resources: Sequence[StackResource], gpu: GpuResources) -> list[GpuDemand]:
+    demands = []
+    for resource in resources:
+        pod = pod_template(resource.type, resource.name, resource.props)
+        requests = pod.gpu_requests(gpu) if pod is not None else []
+        if not requests:
+            continue
+        replicas = pod.replicas()
+        if not replicas:
+            continue
+        demands.append(GpuDemand(pod.label, replicas, gpus_per_pod(requests), pod.rollout_surge(replicas)))
+    return demands
+
+
+def capacity_violations(resources: Sequence[StackResource], gpu: GpuResources, gpus: int, replicas_per_gpu: int) -> list[str]:
+    """Every GPU pod the stack runs must fit the GPUs there are, rollouts included: a pod beyond
+    capacity waits Pending for a GPU no one frees, and the preview is the last cheap place to see it."""
+    demands = gpu_demands(resources, gpu)
+    capacity = gpus * replicas_per_gpu
+    steady = sum((d.steady for d in demands), Decimal(0))
+    # Rollouts happen one workload at a time: the worst one sets the peak.
+    peak = steady + max((d.peak - d.steady for d in demands), default=Decimal(0))
+    if peak <= capacity:
+        return []
+    running = "; ".join(str(d) for d in demands)
+    during = f" ({steady.normalize():f} while running, {peak.normalize():f} during a rollout)" if peak > steady else ""
+    return [
+        f"the stack asks for {peak.normalize():f} GPU(s){during} but the cluster has {capacity} "
+        f"({gpus} GPU(s) x {replicas_per_gpu} replica(s) per GPU): {running}. Pods beyond capacity stay "
+        "Pending; run fewer GPU pods (scale or disable an app), use Recreate, or time-slice the GPU "
+        "and set this policy's gpus and replicasPerGpu to match."
+    ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_CEILING, Decimal, InvalidOperation
 from types import MappingProxyType
 from typing import Any, Optional, Protocol
 
@@ -41,6 +41,24 @@ WORKLOAD_GROUPS = frozenset({"core", "apps", "batch", "extensions"})
 # With no strategy written, Kubernetes rolls a Deployment out with RollingUpdate (25% surge),
 # which starts the new pod before the old one has let go of its GPU.
 KUBERNETES_DEFAULT_STRATEGY = "RollingUpdate"
+KUBERNETES_DEFAULT_MAX_SURGE = "25%"
+
+# Where each kind says how many pods run at once, and how many when it says nothing. A
+# DaemonSet runs one pod per matching node: counted as one, for a single GPU node. A PodTemplate
+# runs nothing by itself.
+REPLICA_PATHS: Mapping[str, tuple[tuple[str, ...], int]] = MappingProxyType(
+    {
+        "Pod": ((), 1),
+        "PodTemplate": ((), 0),
+        "ReplicationController": (("spec", "replicas"), 1),
+        "Deployment": (("spec", "replicas"), 1),
+        "ReplicaSet": (("spec", "replicas"), 1),
+        "StatefulSet": (("spec", "replicas"), 1),
+        "DaemonSet": ((), 1),
+        "Job": (("spec", "parallelism"), 1),
+        "CronJob": (("spec", "jobTemplate", "spec", "parallelism"), 1),
+    }
+)
 
 
 def mapping(value: Any) -> Mapping[str, Any]:
@@ -77,6 +95,29 @@ def gpu_count(value: Any) -> Optional[Decimal]:
     except (InvalidOperation, ValueError):
         return None
     return count if count.is_finite() and count > 0 else None
+
+
+def pod_count(value: Any, default: int) -> Optional[int]:
+    """A replica or parallelism count: ``default`` when unset, None when it is no count at all."""
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or value != int(value):
+        return None
+    return int(value)
+
+
+def surge_pods(max_surge: Any, replicas: int) -> int:
+    """Extra pods a rolling update starts: maxSurge as a count, or a percentage of replicas rounded up."""
+    if replicas == 0:
+        return 0
+    if isinstance(max_surge, str) and max_surge.endswith("%"):
+        try:
+            percent = Decimal(max_surge[:-1])
+        except InvalidOperation:
+            return 0
+        return int((percent * replicas / 100).to_integral_value(rounding=ROUND_CEILING)) if percent > 0 else 0
+    count = pod_count(max_surge, 0)
+    return count or 0
 
 
 def image_tag(reference: Any) -> Optional[str]:
@@ -121,6 +162,7 @@ class Setting:
 
 class Container(Protocol):
     name: str
+    init: bool
 
     @property
     def resources(self) -> Setting: ...
@@ -142,6 +184,15 @@ class PodTemplate(Protocol):
     def affinity(self) -> Setting: ...
     def namespace(self) -> str: ...
     def chart_owned_claim(self) -> Optional[Setting]: ...
+    def replicas(self) -> Optional[int]: ...
+    def rollout_surge(self, replicas: int) -> int: ...
+
+
+def gpus_per_pod(requests: Sequence[GpuRequest]) -> Decimal:
+    """What the scheduler reserves for one pod: init containers run one at a time before the
+    others, so a pod needs the larger of its biggest init container and all its containers together."""
+    init = max((r.count for r in requests if r.container.init), default=Decimal(0))
+    return max(init, sum((r.count for r in requests if not r.container.init), Decimal(0)))
 
 
 @dataclass(frozen=True)
@@ -164,6 +215,7 @@ class GpuRequest:
 class ManifestContainer:
     spec: Mapping[str, Any]
     path: str
+    init: bool = False
 
     @property
     def name(self) -> str:
@@ -203,7 +255,7 @@ class ManifestPod:
     def containers(self) -> list[Container]:
         # Init containers hold their resources while they run, GPUs included.
         return [
-            ManifestContainer(container, f"{self._path(field)}[{index}]")
+            ManifestContainer(container, f"{self._path(field)}[{index}]", init=field == "initContainers")
             for field in ("initContainers", "containers")
             for index, container in enumerate(sequence(self.spec.get(field)))
             if isinstance(container, Mapping)
@@ -235,6 +287,16 @@ class ManifestPod:
 
     def chart_owned_claim(self) -> Optional[Setting]:
         return None
+
+    def replicas(self) -> Optional[int]:
+        path, default = REPLICA_PATHS[self.kind]
+        return pod_count(dig(self.props, path), default) if path else default
+
+    def rollout_surge(self, replicas: int) -> int:
+        if not self.has_update_strategy or self.update_strategy().value != KUBERNETES_DEFAULT_STRATEGY:
+            return 0
+        max_surge = dig(self.props, ("spec", "strategy", "rollingUpdate", "maxSurge"))
+        return surge_pods(KUBERNETES_DEFAULT_MAX_SURGE if max_surge is None else max_surge, replicas)
 
 
 def _container_gpu_request(container: Container, gpu: GpuResources) -> Optional[GpuRequest]:
@@ -291,6 +353,9 @@ class ChartPodValues:
     persistence_enabled: ChartValue
     existing_claim: ChartValue
     """Without one, the chart creates the PVC itself and `helm uninstall` deletes it."""
+    replicas: ChartValue
+    max_surge: Optional[ChartValue]
+    """Where a RollingUpdate's maxSurge is written; None when the chart renders no Deployment."""
 
 
 # Read from each chart's templates/deployment.yaml and values.yaml at the version named.
@@ -311,6 +376,8 @@ CHART_POD_VALUES: Mapping[str, ChartPodValues] = MappingProxyType(
             image_tag=ChartValue("image.tag", ""),
             persistence_enabled=ChartValue("persistentVolume.enabled", False),
             existing_claim=ChartValue("persistentVolume.existingClaim", ""),
+            replicas=ChartValue("replicaCount", 1),
+            max_surge=ChartValue("updateStrategy.rollingUpdate.maxSurge", KUBERNETES_DEFAULT_MAX_SURGE),
         ),
     }
 )
@@ -324,6 +391,7 @@ def chart_name(chart: Any) -> str:
 @dataclass(frozen=True)
 class ChartContainer:
     pod: ChartPod
+    init: bool = False
 
     @property
     def name(self) -> str:
@@ -402,6 +470,14 @@ class ChartPod:
             return None
         claim = self.setting(self.chart.existing_claim)
         return None if claim.value else claim
+
+    def replicas(self) -> Optional[int]:
+        return pod_count(self.chart.replicas.read(self.values), self.chart.replicas.default)
+
+    def rollout_surge(self, replicas: int) -> int:
+        if self.chart.max_surge is None or self.update_strategy().value != KUBERNETES_DEFAULT_STRATEGY:
+            return 0
+        return surge_pods(self.chart.max_surge.read(self.values), replicas)
 
 
 # --- which resources carry pods ---
