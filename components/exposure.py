@@ -9,6 +9,23 @@ import pulumi_kubernetes as k8s
 
 from stack_config import Access, ExposureConfig
 
+# Says on the route itself who answers for access to an app with no authentication of its own,
+# where nothing else on the object shows it; the policy pack reads it.
+ACCESS_ANNOTATION = "homelab-ai/access"
+
+
+def access_annotations(exposure: ExposureConfig, access: Access) -> dict[str, str]:
+    if access.public:
+        return {ACCESS_ANNOTATION: "public"}
+    if exposure.kind == "gateway":
+        return {ACCESS_ANNOTATION: "gateway-enforced"}
+    annotations = {}
+    if access.allowed_sources:
+        annotations[exposure.ingress_allowlist_annotation] = ",".join(access.allowed_sources)
+    if access.forward_auth_url:
+        annotations[exposure.ingress_forward_auth_annotation] = access.forward_auth_url
+    return annotations
+
 
 def external_url(exposure: ExposureConfig, hostname: Optional[str]) -> Optional[str]:
     if exposure.kind == "none" or hostname is None:
@@ -41,7 +58,9 @@ def route_to_service(
             f"{name}-route",
             api_version="gateway.networking.k8s.io/v1",
             kind="HTTPRoute",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=service_name, namespace=namespace),
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=service_name, namespace=namespace, annotations=access_annotations(exposure, access),
+            ),
             spec={
                 "parentRefs": [parent_ref],
                 "hostnames": [hostname],
@@ -53,14 +72,11 @@ def route_to_service(
             opts=opts,
         )
     if exposure.kind == "ingress":
-        annotations = {}
-        if access.allowed_sources:
-            annotations[exposure.ingress_allowlist_annotation] = ",".join(access.allowed_sources)
-        if access.forward_auth_url:
-            annotations[exposure.ingress_forward_auth_annotation] = access.forward_auth_url
         return k8s.networking.v1.Ingress(
             f"{name}-ingress",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=service_name, namespace=namespace, annotations=annotations or None),
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=service_name, namespace=namespace, annotations=access_annotations(exposure, access),
+            ),
             spec=k8s.networking.v1.IngressSpecArgs(
                 ingress_class_name=exposure.ingress_class,
                 rules=[k8s.networking.v1.IngressRuleArgs(

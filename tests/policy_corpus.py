@@ -24,9 +24,11 @@ GPU_MEMORY_LIMIT = "gpu-containers-set-memory-limit"
 IMMUTABLE_IMAGES = "images-avoid-mutable-tags"
 PROTECTED_CLAIMS = "gpu-app-pvcs-protected"
 GPU_CAPACITY = "gpu-demand-fits-capacity"
+GUARDED_ROUTES = "gpu-apps-exposed-with-access-control"
+DEFAULT_DENY = "gpu-app-namespaces-deny-ingress-by-default"
 
 RESOURCE_POLICIES = frozenset({RUNTIME_CLASS, RECREATE_STRATEGY, GPU_NODE_PINNING, GPU_MEMORY_LIMIT, IMMUTABLE_IMAGES})
-STACK_POLICIES = frozenset({PROTECTED_CLAIMS, GPU_CAPACITY})
+STACK_POLICIES = frozenset({PROTECTED_CLAIMS, GPU_CAPACITY, GUARDED_ROUTES, DEFAULT_DENY})
 DEFAULT_LEVELS = {
     RUNTIME_CLASS: "mandatory",
     RECREATE_STRATEGY: "mandatory",
@@ -35,6 +37,8 @@ DEFAULT_LEVELS = {
     IMMUTABLE_IMAGES: "advisory",
     PROTECTED_CLAIMS: "advisory",
     GPU_CAPACITY: "mandatory",
+    GUARDED_ROUTES: "advisory",
+    DEFAULT_DENY: "advisory",
 }
 
 RELEASE = "kubernetes:helm.sh/v3:Release"

@@ -38,7 +38,9 @@ def test_exposing_an_unprotected_app_is_refused(run_with, app, kind):
 def test_public_exposure_needs_the_explicit_acknowledgement(run_with, app):
     capture = run_with({f"{app}.access": {"public": True}})
     assert capture.error is None
-    assert capture.named(f"{app}-route").inputs["spec"]["hostnames"] == [f"{app}.madhan.app"]
+    route = capture.named(f"{app}-route").inputs
+    assert route["spec"]["hostnames"] == [f"{app}.madhan.app"]
+    assert route["metadata"]["annotations"] == {"homelab-ai/access": "public"}
 
 
 def test_public_and_protected_at_once_is_a_contradiction(run_with):
@@ -52,7 +54,9 @@ def test_gateway_routes_do_not_pretend_to_filter_sources(run_with):
     assert _problem_keys(capture) == ["exposure.gateway.enforcesAccess", "exposure.gateway.enforcesAccess"]
     assert "will not pretend" in str(capture.error)
     route = run_with({}).named("ollama-route").inputs
-    assert "annotations" not in route["metadata"] and "filters" not in str(route["spec"])
+    # The route says who answers for access, and claims no filter of its own.
+    assert route["metadata"]["annotations"] == {"homelab-ai/access": "gateway-enforced"}
+    assert "filters" not in str(route["spec"])
 
 
 def test_ingress_carries_allowlist_and_forward_auth_in_the_class_annotations(run_with):

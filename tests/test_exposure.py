@@ -13,7 +13,9 @@ APPS = [("ollama", "ollama.madhan.app", "ollama", 11434), ("comfyui", "comfyui.m
 def test_gateway_exposure_attaches_an_httproute_to_the_homelab_gateway(homelab: Capture, app, host, service, port):
     route = homelab.named(f"{app}-route").inputs
     assert route["apiVersion"] == "gateway.networking.k8s.io/v1" and route["kind"] == "HTTPRoute"
-    assert route["metadata"] == {"name": service, "namespace": app}
+    assert route["metadata"] == {
+        "name": service, "namespace": app, "annotations": {"homelab-ai/access": "gateway-enforced"},
+    }
     assert route["spec"] == {
         "parentRefs": [{"name": "homelab-gateway", "namespace": "kube-system"}],
         "hostnames": [host],

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from policy_corpus import (
+    DEFAULT_DENY,
     CORPUS,
     DEFAULT_LEVELS,
     DELETE,
@@ -130,11 +131,15 @@ def test_stack_policy_can_be_made_mandatory_or_disabled(engine, configure):
     (case,) = [case for case in STACK_CORPUS if case.id == "unprotected-claim-beside-gpu-deployment"]
     resources = [Resource(r.type, r.name, r.props, protect=r.protect) for r in case.resources]
 
+    def claims_policy() -> list[tuple[str, str]]:
+        return [(d.policy, d.level) for d in engine.analyze_stack(resources) if d.policy == PROTECTED_CLAIMS]
+
     configure({PROTECTED_CLAIMS: "mandatory"})
-    assert [(d.policy, d.level) for d in engine.analyze_stack(resources)] == [(PROTECTED_CLAIMS, "mandatory")]
+    assert claims_policy() == [(PROTECTED_CLAIMS, "mandatory")]
 
     configure({PROTECTED_CLAIMS: "disabled"})
-    assert engine.analyze_stack(resources) == []
+    assert claims_policy() == []
+    assert {d.policy for d in engine.analyze_stack(resources)} == {DEFAULT_DENY}
 
 
 def test_configuration_of_one_policy_leaves_the_others_alone(engine, configure):

@@ -75,6 +75,22 @@ MUTABLE_TAGS = Option(
     "Image tags that are moved to new images; an image with no tag at all always counts as mutable.",
 )
 
+ACCESS_ANNOTATIONS = Option(
+    "accessAnnotations",
+    (
+        "nginx.ingress.kubernetes.io/whitelist-source-range",
+        "nginx.ingress.kubernetes.io/auth-url",
+        "traefik.ingress.kubernetes.io/router.middlewares",
+    ),
+    "Route annotations that guard an app when set: a source allowlist, a forward-auth URL, or middlewares that apply them.",
+)
+ACKNOWLEDGED_ACCESS = Option(
+    "acknowledgedAccess",
+    ("gateway-enforced",),
+    "Values of the route annotation homelab-ai/access that vouch for it: `gateway-enforced`, the Gateway applies "
+    "the allowlist or auth. `public` is not in the default on purpose, so a public GPU app warns on every preview.",
+)
+
 GPU_OPTIONS = (GPU_RESOURCE_NAMES, GPU_RESOURCE_PREFIXES)
 
 
@@ -119,6 +135,8 @@ class Settings:
     mutable_tags: tuple[str, ...]
     gpus: int
     replicas_per_gpu: int
+    access_annotations: tuple[str, ...]
+    acknowledged_access: tuple[str, ...]
 
     @classmethod
     def read(cls, config: Mapping[str, Any]) -> Settings:
@@ -129,4 +147,6 @@ class Settings:
             mutable_tags=MUTABLE_TAGS.read(config),
             gpus=GPUS.read(config),
             replicas_per_gpu=REPLICAS_PER_GPU.read(config),
+            access_annotations=ACCESS_ANNOTATIONS.read(config),
+            acknowledged_access=ACKNOWLEDGED_ACCESS.read(config),
         )

@@ -23,6 +23,8 @@ from pulumi_policy import (
 
 from . import rules
 from .config import (
+    ACCESS_ANNOTATIONS,
+    ACKNOWLEDGED_ACCESS,
     ALLOWED_RUNTIME_CLASSES,
     CAPACITY_OPTIONS,
     GPU_NODE_LABELS,
@@ -41,6 +43,8 @@ GPU_MEMORY_LIMIT = "gpu-containers-set-memory-limit"
 IMMUTABLE_IMAGES = "images-avoid-mutable-tags"
 PROTECTED_CLAIMS = "gpu-app-pvcs-protected"
 GPU_CAPACITY = "gpu-demand-fits-capacity"
+GUARDED_ROUTES = "gpu-apps-exposed-with-access-control"
+DEFAULT_DENY = "gpu-app-namespaces-deny-ingress-by-default"
 
 PodRule = Callable[[PodTemplate, Settings], list[str]]
 
@@ -78,6 +82,19 @@ def _stack_resources(args: StackValidationArgs) -> list[rules.StackResource]:
 def _protected_claims(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     for violation in rules.unprotected_claim_violations(_stack_resources(args), Settings.read(args.get_config()).gpu):
         report_violation(violation.message, violation.urn)
+
+
+def _guarded_routes(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    settings = Settings.read(args.get_config())
+    for violation in rules.unguarded_route_violations(
+        _stack_resources(args), settings.gpu, settings.access_annotations, settings.acknowledged_access
+    ):
+        report_violation(violation.message, violation.urn)
+
+
+def _default_deny(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    for violation in rules.missing_default_deny_violations(_stack_resources(args), Settings.read(args.get_config()).gpu):
+        report_violation(violation.message, violation.urn or None)
 
 
 def _gpu_capacity(args: StackValidationArgs, report_violation: ReportViolation) -> None:
@@ -150,5 +167,25 @@ POLICIES: list[Policy] = [
         enforcement_level=EnforcementLevel.MANDATORY,
         severity=Severity.HIGH,
         config_schema=PolicyConfigSchema(properties=schema_properties((*CAPACITY_OPTIONS, *GPU_OPTIONS))),
+    ),
+    StackValidationPolicy(
+        name=GUARDED_ROUTES,
+        description="Routes into a GPU app's namespace should carry a source allowlist or forward-auth, or say "
+        "that the Gateway applies one; GPU apps such as Ollama and ComfyUI authenticate no one.",
+        validate=_guarded_routes,
+        enforcement_level=EnforcementLevel.ADVISORY,
+        severity=Severity.HIGH,
+        config_schema=PolicyConfigSchema(
+            properties=schema_properties((ACCESS_ANNOTATIONS, ACKNOWLEDGED_ACCESS, *GPU_OPTIONS))
+        ),
+    ),
+    StackValidationPolicy(
+        name=DEFAULT_DENY,
+        description="Namespaces that run GPU apps should deny ingress by default with a NetworkPolicy, so only "
+        "what a policy names can reach apps that authenticate no one.",
+        validate=_default_deny,
+        enforcement_level=EnforcementLevel.ADVISORY,
+        severity=Severity.MEDIUM,
+        config_schema=PolicyConfigSchema(properties=schema_properties(GPU_OPTIONS)),
     ),
 ]

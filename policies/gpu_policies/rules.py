@@ -15,6 +15,8 @@ from decimal import Decimal
 from typing import Any
 
 from .workloads import (
+    ACCESS_ANNOTATION,
+    NETWORK_POLICY_TYPE,
     PVC_TYPE,
     GpuRequest,
     GpuResources,
@@ -25,6 +27,7 @@ from .workloads import (
     mapping,
     metadata_namespace,
     pod_template,
+    route_kind,
     sequence,
 )
 
@@ -149,14 +152,30 @@ class Violation:
     message: str
 
 
-def unprotected_claim_violations(resources: Sequence[StackResource], gpu: GpuResources) -> list[Violation]:
-    """A GPU app's volumes hold its models and outputs: every PVC in a namespace that runs a GPU
-    workload must be a protected Pulumi resource, and a chart must not own the claim it mounts."""
-    gpu_pods = [
+def _gpu_pods(resources: Sequence[StackResource], gpu: GpuResources) -> list[tuple[StackResource, PodTemplate]]:
+    return [
         (resource, pod)
         for resource in resources
         if (pod := pod_template(resource.type, resource.name, resource.props)) is not None and pod.gpu_requests(gpu)
     ]
+
+
+def _gpu_workloads_by_namespace(gpu_pods: Sequence[tuple[StackResource, PodTemplate]]) -> dict[str, list[str]]:
+    """The labels of the GPU workloads in each namespace ("" is the provider's default namespace)."""
+    workloads: dict[str, list[str]] = {}
+    for _, pod in gpu_pods:
+        workloads.setdefault(pod.namespace(), []).append(pod.label)
+    return workloads
+
+
+def _where(namespace: str) -> str:
+    return f"namespace '{namespace}'" if namespace else "the default namespace"
+
+
+def unprotected_claim_violations(resources: Sequence[StackResource], gpu: GpuResources) -> list[Violation]:
+    """A GPU app's volumes hold its models and outputs: every PVC in a namespace that runs a GPU
+    workload must be a protected Pulumi resource, and a chart must not own the claim it mounts."""
+    gpu_pods = _gpu_pods(resources, gpu)
     violations = [
         Violation(
             resource.urn,
@@ -166,20 +185,17 @@ def unprotected_claim_violations(resources: Sequence[StackResource], gpu: GpuRes
         for resource, pod in gpu_pods
         if (claim := pod.chart_owned_claim()) is not None
     ]
-    workloads: dict[str, list[str]] = {}
-    for _, pod in gpu_pods:
-        workloads.setdefault(pod.namespace(), []).append(pod.label)
+    workloads = _gpu_workloads_by_namespace(gpu_pods)
     for resource in resources:
         if resource.type != PVC_TYPE or resource.protect:
             continue
         namespace = metadata_namespace(resource.props)
         if namespace not in workloads:
             continue
-        where = f"namespace '{namespace}'" if namespace else "the default namespace"
         violations.append(
             Violation(
                 resource.urn,
-                f"PersistentVolumeClaim '{resource.name}' in {where}, beside the GPU workload "
+                f"PersistentVolumeClaim '{resource.name}' in {_where(namespace)}, beside the GPU workload "
                 f"{', '.join(workloads[namespace])}, is not protected; set the resource options protect=True "
                 "(and retain_on_delete=True) so that no destroy or replacement deletes its data.",
             )
@@ -241,3 +257,59 @@ def capacity_violations(resources: Sequence[StackResource], gpu: GpuResources, g
         "Pending; run fewer GPU pods (scale or disable an app), use Recreate, or time-slice the GPU "
         "and set this policy's gpus and replicasPerGpu to match."
     ]
+
+
+def unguarded_route_violations(
+    resources: Sequence[StackResource], gpu: GpuResources, access_annotations: Sequence[str], acknowledged: Sequence[str]
+) -> list[Violation]:
+    """A route into a GPU app's namespace must say what guards it: GPU apps such as Ollama and
+    ComfyUI authenticate no one, and whoever reaches them can pull models or run code."""
+    workloads = _gpu_workloads_by_namespace(_gpu_pods(resources, gpu))
+    violations = []
+    for resource in resources:
+        kind = route_kind(resource.type)
+        if kind is None:
+            continue
+        namespace = metadata_namespace(resource.props)
+        if namespace not in workloads:
+            continue
+        annotations = mapping(dig(resource.props, ("metadata", "annotations")))
+        guarded = any(key in access_annotations and annotations[key] for key in annotations)
+        said = annotations.get(ACCESS_ANNOTATION)
+        if guarded or said in acknowledged:
+            continue
+        how = f"is marked {ACCESS_ANNOTATION}: {said}" if isinstance(said, str) and said else "names no guard"
+        violations.append(Violation(
+            resource.urn,
+            f"{kind} '{resource.name}' exposes {_where(namespace)}, which runs {', '.join(workloads[namespace])}, "
+            f"and {how}; give the app a source allowlist or forward-auth ({', '.join(access_annotations)}), or "
+            f"apply it at the Gateway and set metadata.annotations.{ACCESS_ANNOTATION}: {acknowledged[0] if acknowledged else 'gateway-enforced'}.",
+        ))
+    return violations
+
+
+def missing_default_deny_violations(resources: Sequence[StackResource], gpu: GpuResources) -> list[Violation]:
+    """A GPU app's namespace should deny ingress by default, so only what a NetworkPolicy names can
+    reach an app that authenticates no one."""
+    workloads = _gpu_workloads_by_namespace(_gpu_pods(resources, gpu))
+    denied = {
+        metadata_namespace(resource.props) for resource in resources
+        if resource.type == NETWORK_POLICY_TYPE and _denies_all_ingress(mapping(resource.props.get("spec")))
+    }
+    return [
+        Violation("", f"{_where(namespace).capitalize()} runs {', '.join(labels)} but has no default-deny ingress "
+                      "NetworkPolicy; add one with podSelector: {} and policyTypes: [Ingress], then allow the app "
+                      "port from the gateway's namespace only.")
+        for namespace, labels in workloads.items() if namespace not in denied
+    ]
+
+
+def _denies_all_ingress(spec: Mapping[str, Any]) -> bool:
+    selector = spec.get("podSelector")
+    types = sequence(spec.get("policyTypes"))
+    # With no policyTypes written, a policy governs Ingress (and Egress only if it has egress rules).
+    governs_ingress = "Ingress" in types if types else True
+    return (
+        isinstance(selector, Mapping) and not selector.get("matchLabels") and not selector.get("matchExpressions")
+        and governs_ingress and not sequence(spec.get("ingress"))
+    )

@@ -20,6 +20,15 @@ EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 RELEASE_TYPE = "kubernetes:helm.sh/v3:Release"
 PVC_TYPE = "kubernetes:core/v1:PersistentVolumeClaim"
+NETWORK_POLICY_TYPE = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+# Where the homelab-ai program says who answers for access to an app it exposes.
+ACCESS_ANNOTATION = "homelab-ai/access"
+# Kinds that bring outside traffic into a namespace, by the API groups that define them.
+ROUTE_KINDS: Mapping[str, frozenset[str]] = MappingProxyType({
+    "Ingress": frozenset({"networking.k8s.io", "extensions"}),
+    "HTTPRoute": frozenset({"gateway.networking.k8s.io"}),
+    "GRPCRoute": frozenset({"gateway.networking.k8s.io"}),
+})
 
 # Where each workload kind keeps its pod spec. Any version of these groups counts (apps/v1,
 # batch/v1beta1, ...); `*Patch` types are partial objects whose missing fields live elsewhere.
@@ -478,6 +487,14 @@ class ChartPod:
         if self.chart.max_surge is None or self.update_strategy().value != KUBERNETES_DEFAULT_STRATEGY:
             return 0
         return surge_pods(self.chart.max_surge.read(self.values), replicas)
+
+
+def route_kind(resource_type: str) -> Optional[str]:
+    """"Ingress" or "HTTPRoute" (any version) for a resource that routes outside traffic in, else None."""
+    package, _, rest = resource_type.partition(":")
+    module, _, kind = rest.partition(":")
+    groups = ROUTE_KINDS.get(kind)
+    return kind if package == "kubernetes" and groups and module.split("/")[0] in groups else None
 
 
 # --- which resources carry pods ---

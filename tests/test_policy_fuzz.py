@@ -1,0 +1,108 @@
+"""Generated Kubernetes-shaped resources sent over the Analyzer protocol never make a policy raise.
+
+A policy that raises turns the engine's Analyze call into an RPC error, which fails the user's
+preview for a reason that has nothing to do with their stack. Every generated resource must get
+an answer: violations, the SDK's "can't run during preview" advisories, or nothing.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import grpc
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pulumi.runtime import rpc
+
+from fuzz_counts import TRIED
+from policy_corpus import CORPUS, RELEASE, TYPES
+from policy_engine import PolicyEngine, Resource
+
+SECRET_SIG = {rpc._special_sig_key: rpc._special_secret_sig}
+UNKNOWNS = [rpc.UNKNOWN, "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7", "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
+            "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2", "dd056dcd-154b-4c76-9bd3-c8f88648b5ff"]
+RESOURCE_TYPES = [*TYPES.values(), RELEASE, "kubernetes:core/v1:PersistentVolumeClaim",
+                  "kubernetes:networking.k8s.io/v1:NetworkPolicy", "kubernetes:networking.k8s.io/v1:Ingress",
+                  "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", "kubernetes:core/v1:Service",
+                  "kubernetes:batch/v1beta1:CronJob", "random:index:Thing"]
+SEEDS = [case.props for case in CORPUS]
+KEYS = ["spec", "template", "containers", "initContainers", "resources", "limits", "requests", "nvidia.com/gpu",
+        "nvidia.com/mig-1g.5gb", "runtimeClassName", "strategy", "type", "replicas", "values", "ollama", "gpu",
+        "enabled", "nodeSelector", "affinity", "image", "metadata", "namespace", "annotations", "podSelector",
+        "policyTypes", "ingress", "jobTemplate", "persistentVolume", "existingClaim", "updateStrategy", "chart"]
+
+scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(-(2**53), 2**53),
+    st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=20),
+    st.sampled_from(UNKNOWNS + ["1", "0", "-1", "Recreate", "RollingUpdate", "nvidia", "latest", "ollama", "25%"]),
+)
+
+
+def _secret(value: Any) -> dict[str, Any]:
+    return {**SECRET_SIG, "value": value}
+
+
+values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.dictionaries(st.one_of(st.sampled_from(KEYS), st.text(max_size=8)), inner, max_size=4),
+        inner.map(_secret),
+    ),
+    max_leaves=10,
+)
+
+
+def _paths(node: Any, prefix: tuple = ()) -> list[tuple]:
+    """Every place a value can be replaced; a secret's envelope is the engine's and stays whole."""
+    found = [prefix]
+    if isinstance(node, dict) and not SECRET_SIG.keys() <= node.keys():
+        for key, child in node.items():
+            found += _paths(child, (*prefix, key))
+    elif isinstance(node, list):
+        for index, child in enumerate(node):
+            found += _paths(child, (*prefix, index))
+    return found
+
+
+@st.composite
+def resources(draw) -> Resource:
+    """A corpus resource with a few of its values, at any depth, replaced by generated ones."""
+    props = copy.deepcopy(draw(st.sampled_from(SEEDS)))
+    for _ in range(draw(st.integers(0, 4))):
+        path = draw(st.sampled_from(_paths(props)))
+        if not path:
+            continue
+        parent = props
+        for key in path[:-1]:
+            parent = parent[key]
+        parent[path[-1]] = draw(values)
+    if draw(st.booleans()):
+        props = _secret(props) if draw(st.booleans()) else {**props, **draw(st.dictionaries(st.sampled_from(KEYS), values, max_size=2))}
+    if not isinstance(props, dict) or SECRET_SIG.keys() <= props.keys():
+        props = {"spec": props}
+    return Resource(draw(st.sampled_from(RESOURCE_TYPES)), draw(st.sampled_from(["app", "ollama", "x"])), props,
+                    protect=draw(st.booleans()))
+
+
+@pytest.fixture(scope="module")
+def engine():
+    with PolicyEngine() as engine:
+        engine.configure({})
+        yield engine
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.lists(resources(), min_size=1, max_size=4))
+def test_no_generated_resource_makes_a_policy_raise(engine, stack):
+    TRIED["policy pack (resources over gRPC)"] += len(stack)
+    try:
+        for resource in stack:
+            for diagnostic in engine.analyze_resource(resource):
+                assert diagnostic.policy and diagnostic.message
+        for diagnostic in engine.analyze_stack(stack):
+            assert diagnostic.policy and diagnostic.message
+    except grpc.RpcError as error:
+        pytest.fail(f"the pack raised on {stack!r}: {error.details()}")
