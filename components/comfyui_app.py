@@ -8,10 +8,9 @@ from typing import Optional
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.exposure import external_url, route_to_service
+from components.exposure import expose_app
 from components.gpu_node_stack import GpuNodeStack
-from components.namespaces import namespace_with_pod_security
-from components.network_policies import fence_app_namespace, namespaces_let_in
+from components.namespaces import app_namespace
 from components.storage import protected_claim
 from stack_config import ComfyUIConfig, ExposureConfig
 
@@ -81,10 +80,7 @@ class ComfyUIApp(pulumi.ComponentResource):
         gpu = args.gpu
         child = pulumi.ResourceOptions(parent=self)
 
-        # `restricted` would need a non-root image; it is audited and warned about instead.
-        namespace = namespace_with_pod_security(
-            f"{name}-namespace", namespace=config.namespace, enforce="baseline", warn="restricted", opts=child
-        )
+        namespace = app_namespace(f"{name}-namespace", namespace=config.namespace, opts=child)
         self.namespace = namespace.metadata.name
 
         data = protected_claim(
@@ -174,27 +170,9 @@ class ComfyUIApp(pulumi.ComponentResource):
             opts=child,
         )
 
-        self.internal_url = pulumi.Output.concat(
-            "http://", service.metadata.name, ".", self.namespace, ".svc.cluster.local:", str(config.port)
-        )
-        self.external_url = external_url(args.exposure, config.hostname)
-        route_to_service(
-            name,
-            exposure=args.exposure,
-            namespace=self.namespace,
-            service_name=service.metadata.name,
-            port=config.port,
-            hostname=config.hostname,
-            access=config.access,
-            opts=child,
-        )
-        fence_app_namespace(
-            name,
-            namespace=self.namespace,
-            app_labels=labels,
-            port=config.port,
-            let_in_from=namespaces_let_in(args.exposure.controller_namespace, config.access.client_namespaces),
-            opts=child,
+        self.internal_url, self.external_url = expose_app(
+            name, app=config, exposure=args.exposure, namespace=self.namespace, service_name=service.metadata.name,
+            pod_labels=labels, opts=child,
         )
 
         self.register_outputs({

@@ -7,7 +7,8 @@ from typing import Optional
 import pulumi
 import pulumi_kubernetes as k8s
 
-from stack_config import Access, ExposureConfig
+from components.network_policies import fence_app_namespace, namespaces_let_in
+from stack_config import Access, AppConfig, ExposureConfig
 
 # Says on the route itself who answers for access to an app with no authentication of its own,
 # where nothing else on the object shows it; the policy pack reads it.
@@ -98,3 +99,26 @@ def route_to_service(
             opts=opts,
         )
     return None
+
+
+def expose_app(
+    name: str,
+    *,
+    app: AppConfig,
+    exposure: ExposureConfig,
+    namespace: pulumi.Output[str],
+    service_name: pulumi.Output[str],
+    pod_labels: dict[str, str],
+    opts: pulumi.ResourceOptions,
+) -> tuple[pulumi.Output[str], Optional[str]]:
+    """Routes the app's hostname to its Service and fences its namespace; returns its internal and external URLs."""
+    route_to_service(
+        name, exposure=exposure, namespace=namespace, service_name=service_name, port=app.port,
+        hostname=app.hostname, access=app.access, opts=opts,
+    )
+    fence_app_namespace(
+        name, namespace=namespace, app_labels=pod_labels, port=app.port,
+        let_in_from=namespaces_let_in(exposure.controller_namespace, app.access.client_namespaces), opts=opts,
+    )
+    internal = pulumi.Output.concat("http://", service_name, ".", namespace, ".svc.cluster.local:", str(app.port))
+    return internal, external_url(exposure, app.hostname)

@@ -29,3 +29,8 @@ def namespace_with_pod_security(
         ),
         opts=opts,
     )
+
+
+def app_namespace(name: str, *, namespace: str, opts: pulumi.ResourceOptions) -> k8s.core.v1.Namespace:
+    """An app's namespace: `baseline` enforced; `restricted`, which needs non-root images, audited and warned about."""
+    return namespace_with_pod_security(name, namespace=namespace, enforce="baseline", warn="restricted", opts=opts)
