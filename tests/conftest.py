@@ -12,6 +12,18 @@ from policy_pack_config import stack_file_config
 from program_capture import Capture, run_program
 
 
+def pytest_sessionfinish(session):
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["fuzz_tried"] = dict(TRIED)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """Under pytest-xdist each worker counts its own fuzz inputs; the controller adds them up."""
+    TRIED.update(getattr(node, "workeroutput", {}).get("fuzz_tried", {}))
+
+
 def pytest_terminal_summary(terminalreporter):
     for name, count in sorted(TRIED.items()):
         terminalreporter.write_line(f"fuzz: {count} generated inputs tried by {name}")
