@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any, Callable
 
 import pytest
 
 from fuzz_counts import TRIED
+from tree_edits import changed
 from policy_pack_config import stack_file_config
 from program_capture import Capture, run_program
 
@@ -48,24 +48,8 @@ def changed_config(config: dict[str, Any], changes: dict[str, Any]) -> dict[str,
 
     ``{"gpu.plugin": "none"}`` sets homelab-ai:gpu.plugin; a value of ``DELETE`` removes the field.
     """
-    config = copy.deepcopy(config)
     for dotted, value in changes.items():
-        section, _, path = dotted.partition(".")
-        key = f"homelab-ai:{section}"
-        if not path:
-            if value is DELETE:
-                config.pop(key, None)
-            else:
-                config[key] = value
-            continue
-        node = config.setdefault(key, {})
-        *parents, leaf = path.split(".")
-        for part in parents:
-            node = node.setdefault(part, {})
-        if value is DELETE:
-            node.pop(leaf, None)
-        else:
-            node[leaf] = value
+        config = changed(config, f"homelab-ai:{dotted}", value)
     return config
 
 
@@ -78,5 +62,3 @@ def run_with(homelab_config) -> Callable[..., Capture]:
 
     return run
 
-
-DELETE = object()

@@ -16,6 +16,7 @@ from typing import Any
 from pulumi.runtime.rpc import UNKNOWN
 
 from policy_engine import Diagnostic
+from tree_edits import DELETE, changed  # noqa: F401 (the corpus's own vocabulary for its users)
 
 RUNTIME_CLASS = "gpu-pods-require-nvidia-runtime-class"
 RECREATE_STRATEGY = "gpu-deployments-use-recreate-strategy"
@@ -55,7 +56,6 @@ TYPES = {
 }
 GPU_NODE = {"nvidia.com/gpu.present": "true"}
 LABELS = {"app.kubernetes.io/name": "app"}
-DELETE = object()
 
 
 @dataclass(frozen=True)
@@ -82,20 +82,6 @@ class Case:
         assert {d.policy for d in diagnostics if d.cannot_run_in_preview} == self.cannot_run, report
         assert all(d.level == levels[d.policy] for d in violations), report
         assert all(d.level == "advisory" for d in diagnostics if d.cannot_run_in_preview), report
-
-
-def changed(tree: Mapping[str, Any], path: str, value: Any = DELETE) -> dict[str, Any]:
-    """A deep copy of ``tree`` with the dotted ``path`` set to ``value``, or removed."""
-    result = copy.deepcopy(dict(tree))
-    *parents, leaf = path.split(".")
-    node = result
-    for key in parents:
-        node = node.setdefault(key, {})
-    if value is DELETE:
-        node.pop(leaf, None)
-    else:
-        node[leaf] = value
-    return result
 
 
 def container(

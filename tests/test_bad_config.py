@@ -5,7 +5,7 @@ from __future__ import annotations
 import pulumi
 import pytest
 
-from conftest import DELETE
+from tree_edits import DELETE
 from stack_config import ConfigError
 
 CASES = [

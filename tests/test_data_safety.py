@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import DELETE
+from tree_edits import DELETE
 from program_capture import Capture
 
 CLAIMS = {"ollama-models": "ollama", "comfyui-data": "comfyui"}
