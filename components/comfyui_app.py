@@ -157,7 +157,11 @@ class ComfyUIApp(pulumi.ComponentResource):
                     ),
                 ),
             ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[gpu]),
+            # Pulumi waits 10 minutes for a rollout by default; the first start may take the
+            # start-up probe's whole 30 minutes.
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[gpu], custom_timeouts=pulumi.CustomTimeouts(create="40m", update="40m"),
+            ),
         )
 
         service = k8s.core.v1.Service(

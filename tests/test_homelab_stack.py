@@ -100,11 +100,15 @@ def test_comfyui_deployment_has_the_seed_gpu_configuration(homelab: Capture):
 
 
 def test_comfyui_probes_poll_the_queue_and_allow_a_long_first_boot(homelab: Capture):
-    container = homelab.named("comfyui-deployment").inputs["spec"]["template"]["spec"]["containers"][0]
+    deployment = homelab.named("comfyui-deployment")
+    container = deployment.inputs["spec"]["template"]["spec"]["containers"][0]
     for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
         assert container[probe]["httpGet"] == {"path": "/queue", "port": "http"}
     startup = container["startupProbe"]
     assert startup["periodSeconds"] * startup["failureThreshold"] >= 1800
+    # Pulumi must wait at least as long as the probe before calling the rollout failed.
+    timeouts = deployment.request.customTimeouts
+    assert (timeouts.create, timeouts.update) == ("40m", "40m")
 
 
 def test_comfyui_service_serves_port_8188(homelab: Capture):
