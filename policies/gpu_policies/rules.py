@@ -229,8 +229,7 @@ def gpu_demands(resources: Sequence[StackResource], gpu: GpuResources) -> list[G
     demands = []
     for resource in resources:
         pod = pod_template(resource.type, resource.name, resource.props)
-        requests = pod.gpu_requests(gpu) if pod is not None else []
-        if not requests:
+        if pod is None or not (requests := pod.gpu_requests(gpu)):
             continue
         replicas = pod.replicas()
         if not replicas:

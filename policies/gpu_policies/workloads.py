@@ -170,8 +170,11 @@ class Setting:
 
 
 class Container(Protocol):
-    name: str
-    init: bool
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def init(self) -> bool: ...
 
     @property
     def resources(self) -> Setting: ...
@@ -182,8 +185,11 @@ class Container(Protocol):
 class PodTemplate(Protocol):
     """One pod template, whatever the resource that carries it."""
 
-    label: str
-    has_update_strategy: bool
+    @property
+    def label(self) -> str: ...
+
+    @property
+    def has_update_strategy(self) -> bool: ...
 
     def containers(self) -> list[Container]: ...
     def gpu_requests(self, gpu: GpuResources) -> list[GpuRequest]: ...
