@@ -421,7 +421,6 @@ class ExposureConfig:
     gateway_name: Optional[str]
     gateway_namespace: Optional[str]
     gateway_section: Optional[str]
-    gateway_enforces_access: bool
     ingress_class: Optional[str]
     ingress_allowlist_annotation: Optional[str]
     ingress_forward_auth_annotation: Optional[str]
@@ -667,7 +666,6 @@ def _build(values: dict[str, Any]) -> StackConfig:
             gateway_name=values["exposure.gateway.name"],
             gateway_namespace=values["exposure.gateway.namespace"],
             gateway_section=values["exposure.gateway.sectionName"],
-            gateway_enforces_access=values["exposure.gateway.enforcesAccess"],
             ingress_class=values["exposure.ingress.className"],
             ingress_allowlist_annotation=values["exposure.ingress.allowlistAnnotation"],
             ingress_forward_auth_annotation=values["exposure.ingress.forwardAuthAnnotation"],
