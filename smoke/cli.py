@@ -1,0 +1,149 @@
+"""The command line: where the URLs come from, which apps to check, the table and the exit status."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any, TextIO
+from urllib.parse import urlsplit
+
+from smoke.checks import FAIL, SKIP, CheckResult, all_passed, render_table, summary
+from smoke.comfyui import comfyui_checks
+from smoke.http_api import HttpApi
+from smoke.ollama import ollama_checks
+from smoke.stack_outputs import (
+    APP_URL_OUTPUTS,
+    RUNTIME_CLASS_OUTPUT,
+    StackOutputsError,
+    read_stack_outputs,
+    stack_output_command,
+)
+
+APPS = tuple(APP_URL_OUTPUTS)
+# What `kubectl port-forward` needs to reach an app without its route, with the program's defaults.
+DEFAULT_PORTS = {"ollama": 11434, "comfyui": 8188}
+DEFAULT_RUNTIME_CLASS = "nvidia"
+
+
+def _is_http_url(value: str) -> bool:
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def _http_url(value: str) -> str:
+    if not _is_http_url(value):
+        raise argparse.ArgumentTypeError(f"{value!r} is not an http:// or https:// URL with a host")
+    return value
+
+
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
+    if not seconds > 0:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a positive number of seconds")
+    return seconds
+
+
+def parser() -> argparse.ArgumentParser:
+    command = argparse.ArgumentParser(
+        prog="python -m smoke",
+        description=(
+            "Checks that a deployed stack's Ollama and ComfyUI answer, and answer from the GPU: Ollama's "
+            "/, /api/version, /api/tags, a short /api/generate, /api/chat, /v1/chat/completions and "
+            "/api/ps (size_vram > 0), and ComfyUI's /system_stats (a cuda device) and /queue. Prints a "
+            "table of checks; exits 0 only when every check passed."
+        ),
+        epilog=(
+            f"URLs: --ollama-url/--comfyui-url, else the stack's outputs from `{' '.join(stack_output_command('<stack>'))}` "
+            "(ollamaUrl, comfyuiUrl; with --internal ollamaInternalUrl, comfyuiInternalUrl). An app with "
+            "neither fails. Requests go to those URLs only; redirects are reported, not followed."
+        ),
+    )
+    command.add_argument("stack", help="the Pulumi stack, for example homelab")
+    command.add_argument("--ollama-url", type=_http_url, metavar="URL", help="Ollama's base URL (skips the stack's)")
+    command.add_argument("--comfyui-url", type=_http_url, metavar="URL", help="ComfyUI's base URL (skips the stack's)")
+    command.add_argument(
+        "--internal", action="store_true",
+        help="use the stack's in-cluster Service URLs (*.svc.cluster.local), when run from a pod in the cluster",
+    )
+    command.add_argument(
+        "--app", action="append", choices=APPS,
+        help="check only this app (repeatable); the other is reported as skipped. Default: both",
+    )
+    command.add_argument("--model", help="the pulled Ollama model to run (default: the first in /api/tags)")
+    command.add_argument(
+        "--timeout", type=_seconds, default=10.0, metavar="SECONDS",
+        help="per-request timeout of the quick checks (default: 10)",
+    )
+    command.add_argument(
+        "--generate-timeout", type=_seconds, default=300.0, metavar="SECONDS",
+        help="timeout of generate, chat and /v1/chat/completions; the first one loads the model into "
+        "VRAM (default: 300)",
+    )
+    return command
+
+
+def _stack_url(app: str, stack: str, outputs: dict[str, Any] | None, error: str | None,
+               internal: bool) -> tuple[str | None, str]:
+    """The app's URL from the stack's outputs and where it came from, or None and why not."""
+    if outputs is None:
+        return None, f"no URL: {error}"
+    external, in_cluster = APP_URL_OUTPUTS[app]
+    output = in_cluster if internal else external
+    url = outputs.get(output)
+    if url is None:
+        port = DEFAULT_PORTS[app]
+        return None, (
+            f"stack {stack} exports no {output} (exposure.kind none, or not deployed): pass --{app}-url, "
+            f"for example http://localhost:{port} with kubectl -n {app} port-forward svc/{app} {port}"
+        )
+    if not isinstance(url, str) or not _is_http_url(url):
+        return None, f"stack output {output} is {url!r}, not an http(s) URL"
+    return url, f"stack output {output}"
+
+
+def run(args: argparse.Namespace, out: TextIO) -> int:
+    selected = args.app or list(APPS)
+    given = {"ollama": args.ollama_url, "comfyui": args.comfyui_url}
+    outputs: dict[str, Any] | None = None
+    error: str | None = None
+    if any(given[app] is None for app in selected):
+        try:
+            outputs = read_stack_outputs(args.stack)
+        except StackOutputsError as failure:
+            error = str(failure)
+    runtime_class = (outputs or {}).get(RUNTIME_CLASS_OUTPUT)
+    if not isinstance(runtime_class, str):
+        runtime_class = DEFAULT_RUNTIME_CLASS
+
+    print(f"Smoke check of stack {args.stack}", file=out)
+    results: list[CheckResult] = []
+    for app in APPS:
+        if app not in selected:
+            results.append(CheckResult(app, "-", SKIP, None, "not asked for (--app)"))
+            continue
+        url, source = (given[app], f"--{app}-url") if given[app] else _stack_url(
+            app, args.stack, outputs, error, args.internal
+        )
+        if url is None:
+            results.append(CheckResult(app, "URL", FAIL, None, source))
+            continue
+        print(f"  {app:<8} {url}  ({source})", file=out, flush=True)
+        api = HttpApi(url, timeout=args.timeout)
+        if app == "ollama":
+            results += ollama_checks(
+                api, model=args.model, generate_timeout=args.generate_timeout, runtime_class=runtime_class
+            )
+        else:
+            results += comfyui_checks(api, runtime_class=runtime_class)
+    print(file=out)
+    print(render_table(results), file=out)
+    print(file=out)
+    print(summary(results), file=out)
+    return 0 if all_passed(results) else 1
+
+
+def main(argv: list[str], out: TextIO = sys.stdout) -> int:
+    return run(parser().parse_args(argv), out)

@@ -1,0 +1,60 @@
+"""ComfyUI's checks.
+
+The image `yanwk/comfyui-boot:cu128-megapak-20260223` bundles the newest `v*` tag of
+comfyanonymous/ComfyUI on its build day (YanWenKun/ComfyUI-Docker,
+cu128-megapak/builder-scripts/preload-cache.sh), a v0.14/v0.15 release of February 2026. Its
+server.py answers `GET /system_stats` with `{"system": {..., "comfyui_version", "pytorch_version"},
+"devices": [{"name", "type", "index", "vram_total", "vram_free", "torch_vram_total",
+"torch_vram_free"}]}` (the torch device ComfyUI computes on: `type` "cuda" on an NVIDIA GPU, "cpu"
+under `--cpu`; comfy/model_management.py `get_torch_device_name` names a CUDA device
+"cuda:0 <card> : <allocator>") and `GET /queue` with `{"queue_running": [...], "queue_pending": [...]}`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from smoke.checks import AppChecks, CheckFailed, CheckResult, Passed, gib
+from smoke.http_api import HttpApi
+
+
+def _cuda_device(api: HttpApi, runtime_class: str) -> Passed[None]:
+    stats: Any = api.json("GET", "/system_stats")
+    devices = stats.get("devices") if isinstance(stats, dict) else None
+    if not isinstance(devices, list) or not devices or not all(isinstance(d, dict) for d in devices):
+        raise CheckFailed("answer has no devices")
+    cuda = [d for d in devices if d.get("type") == "cuda"]
+    if not cuda:
+        found = ", ".join(f"{d.get('name')} (type {d.get('type')})" for d in devices)
+        raise CheckFailed(
+            f"ComfyUI computes on the CPU: its device is {found}. It was started with --cpu, or PyTorch "
+            f"sees no CUDA device: its pod needs runtimeClassName {runtime_class} (gpu.runtimeClass) and "
+            "an nvidia.com/gpu limit"
+        )
+    device = cuda[0]
+    vram_total, vram_free = device.get("vram_total"), device.get("vram_free")
+    if not isinstance(vram_total, int) or vram_total <= 0:
+        raise CheckFailed(f"{device.get('name')} reports no VRAM (vram_total {vram_total!r})")
+    system = stats.get("system") if isinstance(stats.get("system"), dict) else {}
+    memory = f"{gib(vram_total)} VRAM" + (f", {gib(vram_free)} free" if isinstance(vram_free, int) else "")
+    versions = ", ".join(
+        f"{label} {system[key]}" for key, label in (("comfyui_version", "ComfyUI"), ("pytorch_version", "PyTorch"))
+        if isinstance(system.get(key), str)
+    )
+    return Passed(f"{device.get('name')}, {memory}" + (f"; {versions}" if versions else ""), None)
+
+
+def _queue(api: HttpApi) -> Passed[None]:
+    queue: Any = api.json("GET", "/queue")
+    running = queue.get("queue_running") if isinstance(queue, dict) else None
+    pending = queue.get("queue_pending") if isinstance(queue, dict) else None
+    if not isinstance(running, list) or not isinstance(pending, list):
+        raise CheckFailed("answer has no queue_running/queue_pending lists")
+    return Passed(f"{len(running)} running, {len(pending)} pending", None)
+
+
+def comfyui_checks(api: HttpApi, *, runtime_class: str) -> list[CheckResult]:
+    checks = AppChecks("comfyui")
+    checks.run("GET /system_stats", lambda: _cuda_device(api, runtime_class))
+    checks.run("GET /queue", lambda: _queue(api))
+    return checks.results
