@@ -38,7 +38,10 @@ class CheckResult:
 
 
 class AppChecks:
-    """Runs one app's checks in order; after a failure that would repeat (unreachable, refused, timed out) the rest are skipped."""
+    """Runs one app's checks in order.
+
+    After a failure that would repeat (unreachable, refused, timed out) the rest are skipped.
+    """
 
     def __init__(self, app: str) -> None:
         self.app = app
@@ -85,9 +88,9 @@ def render_table(results: list[CheckResult]) -> str:
         (r.app, r.check, r.status, "" if r.seconds is None else f"{r.seconds:.2f} s", r.detail) for r in results
     ]
     widths = [max(len(row[column]) for row in rows) for column in range(4)]
-    return "\n".join(
-        "  ".join(cell.ljust(width) for cell, width in zip(row[:4], widths, strict=True)) + "  " + row[4] for row in rows
-    )
+    lines = ("  ".join(cell.ljust(width) for cell, width in zip(row[:4], widths, strict=True)) + "  " + row[4]
+             for row in rows)
+    return "\n".join(lines)
 
 
 def summary(results: list[CheckResult]) -> str:

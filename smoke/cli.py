@@ -56,7 +56,8 @@ def parser() -> argparse.ArgumentParser:
             "table of checks; exits 0 only when every check passed."
         ),
         epilog=(
-            f"URLs: --ollama-url/--comfyui-url, else the stack's outputs from `{' '.join(stack_output_command('<stack>'))}` "
+            "URLs: --ollama-url/--comfyui-url, else the stack's outputs from "
+            f"`{' '.join(stack_output_command('<stack>'))}` "
             "(ollamaUrl, comfyuiUrl; with --internal ollamaInternalUrl, comfyuiInternalUrl). An app with "
             "neither fails. Requests go to those URLs only; redirects are reported, not followed."
         ),

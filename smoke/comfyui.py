@@ -2,12 +2,14 @@
 
 The image `yanwk/comfyui-boot:cu128-megapak-20260223` bundles the newest `v*` tag of
 comfyanonymous/ComfyUI on its build day (YanWenKun/ComfyUI-Docker,
-cu128-megapak/builder-scripts/preload-cache.sh), a v0.14/v0.15 release of February 2026. Its
-server.py answers `GET /system_stats` with `{"system": {..., "comfyui_version", "pytorch_version"},
-"devices": [{"name", "type", "index", "vram_total", "vram_free", "torch_vram_total",
-"torch_vram_free"}]}` (the torch device ComfyUI computes on: `type` "cuda" on an NVIDIA GPU, "cpu"
-under `--cpu`; comfy/model_management.py `get_torch_device_name` names a CUDA device
-"cuda:0 <card> : <allocator>") and `GET /queue` with `{"queue_running": [...], "queue_pending": [...]}`.
+cu128-megapak/builder-scripts/preload-cache.sh): roughly v0.14 or v0.15, since ComfyUI Desktop
+moved to 0.15.1 on 2026-02-27 (Comfy-Org/desktop#1628). ComfyUI's server.py (read at 0.8.0,
+January 2026; answers recorded from later releases carry the same keys) answers
+`GET /system_stats` with `{"system": {..., "comfyui_version", "pytorch_version"}, "devices":
+[{"name", "type", "index", "vram_total", "vram_free", "torch_vram_total", "torch_vram_free"}]}`,
+the torch device ComfyUI computes on: `type` "cuda" on an NVIDIA GPU, "cpu" under `--cpu`
+(comfy/model_management.py `get_torch_device_name` names a CUDA device
+"cuda:0 <card> : <allocator>"). `GET /queue` answers `{"queue_running": [...], "queue_pending": [...]}`.
 """
 
 from __future__ import annotations

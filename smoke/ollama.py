@@ -61,7 +61,10 @@ def _pulled_model(api: HttpApi, wanted: str | None) -> Passed[str]:
     if not isinstance(models, list):
         raise CheckFailed("answer has no models list")
     # Cloud models (remote_host set, api/types.go ListModelResponse) run elsewhere: they prove nothing about this GPU.
-    local = [m["name"] for m in models if isinstance(m, dict) and isinstance(m.get("name"), str) and not m.get("remote_host")]
+    local = [
+        m["name"] for m in models
+        if isinstance(m, dict) and isinstance(m.get("name"), str) and not m.get("remote_host")
+    ]
     if not local:
         raise CheckFailed(
             "no model is pulled: list one in ollama.models.pull (for example llama3.2) and pulumi up"
