@@ -1,0 +1,17 @@
+"""The homelab stack registers exactly what it registered before platforms existed.
+
+tests/golden/homelab-registrations.json was written from the program as it stood before
+`gpu.platform` was added (Pulumi.homelab.yaml then named no platform), by
+`registration_summary.summary_json` over the homelab capture. A difference means `pulumi up` on
+the homelab would change something: regenerate the file only for a change the homelab is meant
+to receive, and say so in that commit.
+"""
+
+from __future__ import annotations
+
+from program_capture import Capture
+from registration_summary import golden_summary, summary_json
+
+
+def test_homelab_registers_exactly_what_it_registered_before_platforms(homelab: Capture):
+    assert summary_json(homelab) == golden_summary("homelab-registrations")
