@@ -19,6 +19,8 @@ PROJECT = "homelab-ai"
 SECTIONS = ("gpu", "exposure", "ollama", "comfyui")
 
 GPU_PLUGINS = ("device-plugin", "gpu-operator", "none")
+PLATFORMS = ("talos-1.12", "talos-1.13")
+DRIVER_LINES = ("570", "580", "595")
 SHARING_STRATEGIES = ("exclusive", "time-slicing")
 EXPOSURE_KINDS = ("none", "gateway", "ingress")
 
@@ -33,6 +35,79 @@ DEFAULT_GPU_NAMESPACE = {
     "gpu-operator": "gpu-operator",
     "none": None,
 }
+
+
+@dataclass(frozen=True)
+class Platform:
+    """What a Talos release gives the GPU node, and the plumbing its NVIDIA guide documents."""
+
+    plugin: str
+    drivers: tuple[str, ...]
+    """Driver lines Talos ships as system extensions for this release; the first is the default."""
+    runtime_class: Optional[str]
+    """RuntimeClass GPU pods use unless the stack names one; None: the default runtime."""
+    gpu_operator_version: str
+    min_gpu_operator_version: Optional[str]
+    cdi: bool = False
+    """Containerd injects GPUs as CDI devices (Talos 1.13 enables CDI by default)."""
+    driver_install_dir: Optional[str] = None
+    """Where the Talos driver extension puts the driver, for the GPU Operator's hostPaths."""
+
+
+# Talos support matrices (siderolabs/docs public/talos/v1.12 and v1.13/getting-started/support-matrix.mdx):
+# 1.12 ships drivers 570 (production) and 580 (LTS), 1.13 ships 595 (production) and 580 (LTS).
+# 1.12's NVIDIA guide uses the nvidia-device-plugin chart and a RuntimeClass `nvidia`; 1.13
+# switched to CDI, and its guide (configure-your-talos-cluster/hardware-and-drivers/nvidia-gpu.mdx)
+# installs the GPU Operator "v26.3.1 or higher"; earlier operators fail to parse Talos's version
+# (NVIDIA/gpu-operator issue 2239). Under CDI the operator's device plugin hands GPUs to the
+# runtime as CDI devices (gpu-operator v26.3.1 controllers/object_controls.go,
+# transformDevicePluginCtrForCDI: deviceListStrategy "cdi-annotations,cdi-cri"), which
+# containerd injects under its default runtime: GPU pods need no runtimeClassName.
+PLATFORM_DEFAULTS: Mapping[str, Platform] = {
+    "talos-1.12": Platform(plugin="device-plugin", drivers=("570", "580"), runtime_class="nvidia",
+                           gpu_operator_version="v25.10.1", min_gpu_operator_version=None),
+    "talos-1.13": Platform(plugin="gpu-operator", drivers=("580", "595"), runtime_class=None,
+                           gpu_operator_version="v26.3.1", min_gpu_operator_version="v26.3.1",
+                           cdi=True, driver_install_dir="/usr/local"),
+}
+
+# The ComfyUI image per driver line. CUDA 13.0 images need driver 580 or newer: on 570 the
+# cu128 megapak line, archived upstream on 2026-05-19 (YanWenKun/ComfyUI-Docker
+# archived/cu128-megapak), whose last tags no longer move. cu130-megapak-pt211-20260701 was
+# built and pushed to Docker Hub (hub.docker.com/r/yanwk/comfyui-boot) by
+# .github/workflows/build-cu130-megapak-pt211.yml (tags `cu130-megapak-pt211-<date>`), which
+# check-comfyui-release.yml dispatched for ComfyUI v0.27.0 (commit 3745010, 2026-07-01).
+COMFYUI_TAG_FOR_DRIVER: Mapping[str, str] = {
+    "570": "cu128-megapak-20260223",
+    "580": "cu130-megapak-pt211-20260701",
+    "595": "cu130-megapak-pt211-20260701",
+}
+# The lowest driver line each CUDA major version of the yanwk tags (`cu<major><minor>-...`) runs on.
+CUDA_MIN_DRIVER = {12: "570", 13: "580"}
+_CUDA_TAG_RE = re.compile(r"^cu(?P<major>1\d)\d")
+
+
+def cuda_major(tag: str) -> Optional[int]:
+    """CUDA major version a yanwk tag names, such as 13 for cu130-megapak-pt211; None if it names none."""
+    match = _CUDA_TAG_RE.match(tag)
+    return int(match.group("major")) if match else None
+
+
+def xformers_advice(tag: str) -> bool:
+    """Whether the image's README says to pass --disable-xformers.
+
+    The cu128 megapak README (archived/cu128-megapak/README.adoc) runs `--disable-xformers`:
+    xFormers "can cause issues on Blackwell GPUs" (the line built for Blackwell). The cu130
+    megapak README lists xFormers as working on Blackwell and leaves it on.
+    """
+    return tag.startswith("cu128-megapak")
+
+
+def version_key(version: str) -> tuple[int, int, int, int]:
+    """Orders chart versions; a pre-release sorts before its release."""
+    core, _, pre = version.lstrip("v").partition("-")
+    major, minor, patch = (int(part) for part in core.split("+")[0].split("."))
+    return major, minor, patch, 0 if pre else 1
 
 
 class ConfigError(pulumi.RunError):
@@ -182,6 +257,14 @@ repository_url = _matching(_URL_RE, "a chart repository URL (https://, http:// o
 resource_name = _matching(_RESOURCE_NAME_RE, "an extended resource name such as nvidia.com/gpu")
 
 
+def driver_line(value: Any) -> str:
+    # `pulumi config set --path gpu.driver 580` stores a YAML integer.
+    text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+    if text not in DRIVER_LINES:
+        raise Rejected("one of " + ", ".join(repr(d) for d in DRIVER_LINES) + " (the NVIDIA driver branch on the node)")
+    return text
+
+
 def boolean(value: Any) -> bool:
     if not isinstance(value, bool):
         raise Rejected("true or false")
@@ -277,13 +360,15 @@ class Field:
 
 
 def _app_fields(section: str, *, namespace: str, image: tuple[str, str], port: int,
-                requests: tuple[str, str], limits: tuple[str, str], claim: str) -> list[Field]:
+                requests: tuple[str, str], limits: tuple[str, str], claim: str,
+                tag_doc: str = "Container image tag (pinned; never `latest`).") -> list[Field]:
     return [
         Field(section, "enabled", boolean, True,
               "Run the app; `false` keeps its namespace, data PVC and route and scales it to 0, freeing its GPU."),
         Field(section, "namespace", namespace_name, namespace, "Namespace the app runs in."),
         Field(section, "image.repository", image_repository, image[0], "Container image repository."),
-        Field(section, "image.tag", image_tag, image[1], "Container image tag (pinned; never `latest`)."),
+        # An empty default tag is resolved from the platform (see _platform_values).
+        Field(section, "image.tag", image_tag if image[1] else optional(image_tag), image[1], tag_doc),
         Field(section, "hostname", optional(hostname), "", "External hostname; required unless `exposure.kind` is `none`."),
         Field(section, "port", whole_number(1, 65535), port, "Port the app listens on and its Service exposes."),
         Field(section, "replicas", whole_number(0, 100), 1, "Pod replicas while the app is enabled."),
@@ -306,11 +391,16 @@ def _app_fields(section: str, *, namespace: str, image: tuple[str, str], port: i
 
 
 FIELDS: tuple[Field, ...] = (
-    Field("gpu", "plugin", one_of(*GPU_PLUGINS), "device-plugin",
-          "What makes the GPU node usable: `device-plugin` (NVIDIA k8s-device-plugin chart with NFD and GFD), `gpu-operator`, or `none` (managed elsewhere)."),
+    Field("gpu", "platform", one_of(*PLATFORMS), "talos-1.13",
+          "The GPU node's OS release: `talos-1.12` (driver 570/580, device plugin, RuntimeClass `nvidia`) or `talos-1.13` (CDI, drivers 580/595, GPU Operator). Empty keys below marked \"the platform's\" follow it (docs/platforms.md)."),
+    Field("gpu", "driver", optional(driver_line), "",
+          "NVIDIA driver branch on the node: `570`, `580` or `595`, one the platform ships; empty means the platform's (570 on talos-1.12, 580 on talos-1.13)."),
+    Field("gpu", "plugin", optional(one_of(*GPU_PLUGINS)), "",
+          "What makes the GPU node usable: `device-plugin` (NVIDIA k8s-device-plugin chart with NFD and GFD, talos-1.12 only), `gpu-operator`, or `none` (managed elsewhere); empty means the platform's (`device-plugin` on talos-1.12, `gpu-operator` on talos-1.13)."),
     Field("gpu", "namespace", optional(namespace_name), "",
           "Namespace of the GPU plumbing (Pod Security `privileged`); empty means `nvidia-device-plugin` or `gpu-operator` by mode."),
-    Field("gpu", "runtimeClass", object_name, "nvidia", "RuntimeClass GPU pods use (declared by the program in `device-plugin` mode)."),
+    Field("gpu", "runtimeClass", optional(object_name), "",
+          "RuntimeClass GPU pods use (declared by the program in `device-plugin` mode, by the operator in `gpu-operator` mode); empty means the platform's: `nvidia` on talos-1.12, none on talos-1.13 (CDI injects the GPU under the default runtime)."),
     Field("gpu", "resourceName", resource_name, "nvidia.com/gpu", "Extended resource GPU pods ask for."),
     Field("gpu", "nodeSelector", label_map, {"nvidia.com/gpu.present": "true"},
           "Node labels that pin GPU pods to GPU nodes (set by NFD/GFD).", free_form=True),
@@ -322,7 +412,8 @@ FIELDS: tuple[Field, ...] = (
     Field("gpu", "devicePlugin.version", chart_version, "0.17.4", "`nvidia-device-plugin` chart version."),
     Field("gpu", "devicePlugin.repository", repository_url, "https://nvidia.github.io/k8s-device-plugin",
           "`nvidia-device-plugin` chart repository."),
-    Field("gpu", "gpuOperator.version", chart_version, "v25.10.1", "`gpu-operator` chart version."),
+    Field("gpu", "gpuOperator.version", optional(chart_version), "",
+          "`gpu-operator` chart version; empty means the platform's (`v25.10.1` on talos-1.12, `v26.3.1` on talos-1.13, which needs v26.3.1 or newer)."),
     Field("gpu", "gpuOperator.repository", repository_url, "https://helm.ngc.nvidia.com/nvidia", "`gpu-operator` chart repository."),
     Field("exposure", "kind", one_of(*EXPOSURE_KINDS), "none",
           "How the apps are reached from outside: `gateway` (HTTPRoute), `ingress`, or `none`."),
@@ -347,8 +438,12 @@ FIELDS: tuple[Field, ...] = (
     Field("ollama", "models.run", model_list, [], "Models loaded into VRAM at start-up.", free_form=True),
     Field("ollama", "keepAlive", optional(go_duration), "",
           "`OLLAMA_KEEP_ALIVE`: how long an idle model holds VRAM; empty means 5m with `exclusive`, 1m with `time-slicing`."),
-    *_app_fields("comfyui", namespace="comfyui", image=("yanwk/comfyui-boot", "cu128-megapak-20260223"), port=8188,
-                 requests=("1000m", "4Gi"), limits=("4000m", "8Gi"), claim="comfyui-data"),
+    *_app_fields("comfyui", namespace="comfyui", image=("yanwk/comfyui-boot", ""), port=8188,
+                 requests=("1000m", "4Gi"), limits=("4000m", "8Gi"), claim="comfyui-data",
+                 tag_doc="Container image tag (pinned; never `latest`); empty means the tag for `gpu.driver`: "
+                         "`cu128-megapak-20260223` on 570, `cu130-megapak-pt211-20260701` on 580 and 595."),
+    Field("comfyui", "disableXformers", optional(boolean), "",
+          "Pass `--disable-xformers` to ComfyUI; empty follows the image README's advice: on for the cu128 megapak tags (xFormers fails on Blackwell), off otherwise."),
     Field("comfyui", "dataPath", absolute_path, "/root", "Where the data PVC is mounted: the yanwk images keep ComfyUI, models and outputs under /root."),
     Field("comfyui", "managerSecurityLevel", one_of("strong", "normal", "normal-", "weak"), "normal",
           "ComfyUI-Manager `security_level`, written before every start (the images ship `weak`: install anything from the browser)."),
@@ -396,9 +491,12 @@ class Storage:
 
 @dataclass(frozen=True)
 class GpuConfig:
+    platform: str
+    driver: str
     plugin: str
     namespace: Optional[str]
-    runtime_class: str
+    runtime_class: Optional[str]
+    """None: GPU pods set no runtimeClassName and CDI injects the GPU under the default runtime."""
     resource_name: str
     node_selector: Mapping[str, str]
     count: int
@@ -407,6 +505,10 @@ class GpuConfig:
     gpu_operator_chart: ChartRef
     slices_per_gpu: int = 1
     """1 when exclusive; the time-slicing replicas otherwise."""
+    cdi: bool = False
+    """The node's containerd injects GPUs as CDI devices."""
+    driver_install_dir: Optional[str] = None
+    """The GPU Operator's hostPaths.driverInstallDir; None keeps the chart's default."""
 
     @property
     def capacity(self) -> int:
@@ -471,6 +573,7 @@ class OllamaConfig(AppConfig):
 class ComfyUIConfig(AppConfig):
     data_path: str
     manager_security_level: str
+    disable_xformers: bool = False
 
 
 @dataclass(frozen=True)
@@ -553,10 +656,55 @@ def parse_stack_config(raw: Mapping[str, Optional[str]]) -> StackConfig:
                 problems.append(Problem(field.key, value, rejected.accepted))
 
     if not problems:
+        _platform_values(values)
+        _check_platform(values, problems)
         _check_consistency(values, problems)
     if problems:
         raise ConfigError(problems)
     return _build(values)
+
+
+def _platform_values(values: dict[str, Any]) -> None:
+    """Fills each key left empty that means "the platform's" from gpu.platform (and gpu.driver)."""
+    platform = PLATFORM_DEFAULTS[values["gpu.platform"]]
+    values["gpu.plugin"] = values["gpu.plugin"] or platform.plugin
+    values["gpu.driver"] = values["gpu.driver"] or platform.drivers[0]
+    if values["gpu.runtimeClass"] is None:
+        values["gpu.runtimeClass"] = platform.runtime_class
+    values["gpu.gpuOperator.version"] = values["gpu.gpuOperator.version"] or platform.gpu_operator_version
+    values["comfyui.image.tag"] = values["comfyui.image.tag"] or COMFYUI_TAG_FOR_DRIVER[values["gpu.driver"]]
+    if values["comfyui.disableXformers"] is None:
+        values["comfyui.disableXformers"] = xformers_advice(values["comfyui.image.tag"])
+
+
+def _check_platform(values: dict[str, Any], problems: list[Problem]) -> None:
+    """Refuses the combinations the Talos NVIDIA guides say fail."""
+    name = values["gpu.platform"]
+    platform = PLATFORM_DEFAULTS[name]
+    plugin, driver = values["gpu.plugin"], values["gpu.driver"]
+    if driver not in platform.drivers:
+        problems.append(Problem("gpu.driver", driver, f"one of {', '.join(repr(d) for d in platform.drivers)}: "
+                                f"the driver lines Talos ships for gpu.platform {name!r}"))
+    if name == "talos-1.13" and plugin == "device-plugin":
+        # siderolabs/docs talos/v1.13 lifecycle-management/upgrading-talos.mdx: uninstall the
+        # nvidia-device-plugin chart and delete the `nvidia` RuntimeClass before upgrading.
+        problems.append(Problem("gpu.plugin", plugin,
+                                "'gpu-operator' or 'none' on talos-1.13: Talos 1.13 switched to CDI, and the device-plugin mode's "
+                                "chart and program-declared RuntimeClass `nvidia` must be gone before the upgrade (docs/platforms.md)"))
+    minimum = platform.min_gpu_operator_version
+    version = values["gpu.gpuOperator.version"]
+    if plugin == "gpu-operator" and minimum and version_key(version) < version_key(minimum):
+        problems.append(Problem("gpu.gpuOperator.version", version,
+                                f"{minimum} or newer on {name}: earlier GPU Operators fail on Talos's version string "
+                                "(NVIDIA/gpu-operator issue 2239)"))
+    tag = values["comfyui.image.tag"]
+    major = cuda_major(tag)
+    needed = CUDA_MIN_DRIVER.get(major) if major is not None else None
+    if needed and int(driver) < int(needed):
+        problems.append(Problem("comfyui.image.tag", tag,
+                                f"an image for CUDA {max(m for m, d in CUDA_MIN_DRIVER.items() if int(d) <= int(driver))} "
+                                f"such as {COMFYUI_TAG_FOR_DRIVER[driver]!r} while gpu.driver is {driver!r}: "
+                                f"CUDA {major} images need driver {needed} or newer"))
 
 
 def _check_consistency(values: dict[str, Any], problems: list[Problem]) -> None:
@@ -649,6 +797,8 @@ def _build(values: dict[str, Any]) -> StackConfig:
     kind = values["exposure.kind"]
     return StackConfig(
         gpu=GpuConfig(
+            platform=values["gpu.platform"],
+            driver=values["gpu.driver"],
             plugin=plugin,
             namespace=values["gpu.namespace"] or DEFAULT_GPU_NAMESPACE[plugin],
             runtime_class=values["gpu.runtimeClass"],
@@ -657,6 +807,8 @@ def _build(values: dict[str, Any]) -> StackConfig:
             count=values["gpu.count"],
             sharing_strategy=strategy,
             slices_per_gpu=values["gpu.sharing.replicas"] or 1,
+            cdi=PLATFORM_DEFAULTS[values["gpu.platform"]].cdi,
+            driver_install_dir=PLATFORM_DEFAULTS[values["gpu.platform"]].driver_install_dir,
             device_plugin_chart=ChartRef(values["gpu.devicePlugin.version"], values["gpu.devicePlugin.repository"]),
             gpu_operator_chart=ChartRef(values["gpu.gpuOperator.version"], values["gpu.gpuOperator.repository"]),
         ),
@@ -680,7 +832,8 @@ def _build(values: dict[str, Any]) -> StackConfig:
             keep_alive=values["ollama.keepAlive"] or DEFAULT_KEEP_ALIVE[strategy],
         ),
         comfyui=ComfyUIConfig(**_app(values, "comfyui"), data_path=values["comfyui.dataPath"],
-                              manager_security_level=values["comfyui.managerSecurityLevel"]),
+                              manager_security_level=values["comfyui.managerSecurityLevel"],
+                              disable_xformers=values["comfyui.disableXformers"]),
     )
 
 

@@ -43,6 +43,17 @@ echo "ComfyUI-Manager security_level = $SECURITY_LEVEL"
 """
 
 
+def cli_args(config: ComfyUIConfig) -> str:
+    """ComfyUI's arguments after the image's own: the image runs `main.py --listen --port 8188 ${CLI_ARGS}`,
+    and argparse keeps the last --port, so this one wins."""
+    args = f"--listen 0.0.0.0 --port {config.port}"
+    if config.disable_xformers:
+        # The cu128 megapak README runs CLI_ARGS="--fast --disable-xformers": xFormers can break
+        # on Blackwell cards (YanWenKun/ComfyUI-Docker archived/cu128-megapak/README.adoc).
+        args += " --disable-xformers"
+    return args
+
+
 def _probe(period: int, failures: int) -> k8s.core.v1.ProbeArgs:
     return k8s.core.v1.ProbeArgs(
         http_get=k8s.core.v1.HTTPGetActionArgs(path=HEALTH_PATH, port="http"),
@@ -129,9 +140,7 @@ class ComfyUIApp(pulumi.ComponentResource):
                             image=config.image.reference,
                             env=[
                                 k8s.core.v1.EnvVarArgs(name="NVIDIA_VISIBLE_DEVICES", value="all"),
-                                # The image runs `main.py --listen --port 8188 ${CLI_ARGS}`;
-                                # argparse keeps the last --port, so this one wins.
-                                k8s.core.v1.EnvVarArgs(name="CLI_ARGS", value=f"--listen 0.0.0.0 --port {config.port}"),
+                                k8s.core.v1.EnvVarArgs(name="CLI_ARGS", value=cli_args(config)),
                             ],
                             ports=[k8s.core.v1.ContainerPortArgs(name="http", container_port=config.port)],
                             security_context=CONTAINER_SECURITY,

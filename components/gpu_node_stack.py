@@ -51,9 +51,12 @@ def gpu_operator_values(config: GpuConfig) -> dict[str, Any]:
         # the operator must not try to install either.
         "driver": {"enabled": False},
         "toolkit": {"enabled": False},
-        # The operator creates this RuntimeClass itself, so the program declares none.
-        "operator": {"runtimeClass": config.runtime_class},
     }
+    if config.runtime_class is not None:
+        # The operator creates this RuntimeClass itself (assets/pre-requisites/0200_runtime_class.yaml,
+        # named from operator.runtimeClass), so the program declares none.
+        values["operator"] = {"runtimeClass": config.runtime_class}
+    values.update(cdi_operator_values(config))
     sharing = time_slicing(config)
     if sharing:
         # The operator's chart writes this ConfigMap and points its device plugin at `default`.
@@ -66,6 +69,25 @@ def gpu_operator_values(config: GpuConfig) -> dict[str, Any]:
     return values
 
 
+def cdi_operator_values(config: GpuConfig) -> dict[str, Any]:
+    """The GPU Operator values of a CDI platform (Talos 1.13); none elsewhere.
+
+    siderolabs/docs public/talos/v1.13/configure-your-talos-cluster/hardware-and-drivers/nvidia-gpu.mdx
+    installs the operator with driver.enabled=false, toolkit.enabled=false and
+    hostPaths.driverInstallDir=/usr/local, where the driver extension puts the driver.
+    """
+    if not config.cdi:
+        return {}
+    return {
+        "hostPaths": {"driverInstallDir": config.driver_install_dir},
+        # The chart's default at v26.3.1 (deployments/gpu-operator/values.yaml), written because
+        # GPU pods here set no runtimeClassName: with CDI on, the operator's device plugin lists
+        # devices as "cdi-annotations,cdi-cri" and containerd injects them under its default
+        # runtime (controllers/object_controls.go, transformDevicePluginCtrForCDI).
+        "cdi": {"enabled": True},
+    }
+
+
 @dataclass
 class GpuNodeStackArgs:
     config: GpuConfig
@@ -75,8 +97,8 @@ class GpuNodeStackArgs:
 class GpuNodeStack(pulumi.ComponentResource):
     """The GPU plumbing: NVIDIA device plugin (or GPU Operator) and the `nvidia` RuntimeClass."""
 
-    runtime_class_name: pulumi.Output[str]
-    """RuntimeClass GPU pods must use; resolves once the class exists."""
+    runtime_class_name: Optional[pulumi.Output[str]]
+    """RuntimeClass GPU pods must use, resolving once the class exists; None: the default runtime (CDI)."""
     node_selector: dict[str, str]
     """Node labels that pin a pod to a GPU node."""
     gpu_resource_name: str
@@ -95,7 +117,9 @@ class GpuNodeStack(pulumi.ComponentResource):
         self.gpu_resource_name = config.resource_name
         self.capacity = config.capacity
         self.namespace = None
-        self.runtime_class_name = pulumi.Output.from_input(config.runtime_class)
+        self.runtime_class_name = (
+            None if config.runtime_class is None else pulumi.Output.from_input(config.runtime_class)
+        )
 
         if config.plugin != "none":
             # The plugin mounts host paths and runs privileged.
@@ -105,6 +129,7 @@ class GpuNodeStack(pulumi.ComponentResource):
             self.namespace = namespace.metadata.name
 
         if config.plugin == "device-plugin":
+            assert config.runtime_class is not None, "stack_config gives device-plugin mode a runtime class"
             runtime_class = k8s.node.v1.RuntimeClass(
                 f"{name}-runtime-class",
                 metadata=k8s.meta.v1.ObjectMetaArgs(name=config.runtime_class),

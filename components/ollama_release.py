@@ -29,7 +29,7 @@ POD_SECURITY = {"seccompProfile": {"type": "RuntimeDefault"}}
 def chart_values(
     config: OllamaConfig,
     *,
-    runtime_class: pulumi.Input[str],
+    runtime_class: Optional[pulumi.Input[str]],
     node_selector: dict[str, str],
     gpu_resource_name: str,
     claim_name: pulumi.Input[str],
@@ -51,7 +51,9 @@ def chart_values(
             # `clean` deletes every cached model not listed here: never with a cache we keep.
             "models": {"pull": list(config.models_pull), "run": list(config.models_run), "clean": False},
         },
-        "runtimeClassName": runtime_class,
+        # The chart renders runtimeClassName only when non-empty: without one the pod runs
+        # under the default runtime, where CDI injects the GPU.
+        **({} if runtime_class is None else {"runtimeClassName": runtime_class}),
         "nodeSelector": dict(node_selector),
         # The chart's default too, written down because a rolling update would start a second
         # pod that waits for the GPU the first one holds.

@@ -10,13 +10,16 @@ import pytest
 from stack_config import ConfigError, parse_stack_config, quantity_value
 
 
-def test_an_empty_stack_gets_the_seed_values_and_no_exposure():
+def test_an_empty_stack_gets_todays_platform_the_seed_values_and_no_exposure():
     config = parse_stack_config({})
-    assert config.gpu.plugin == "device-plugin" and config.gpu.namespace == "nvidia-device-plugin"
+    assert (config.gpu.platform, config.gpu.driver) == ("talos-1.13", "580")
+    assert config.gpu.plugin == "gpu-operator" and config.gpu.namespace == "gpu-operator"
+    assert config.gpu.gpu_operator_chart.version == "v26.3.1" and config.gpu.runtime_class is None
     assert config.exposure.kind == "none"
     assert config.ollama.image.reference == "ollama/ollama:0.17.1"
     assert config.ollama.storage.size == "100Gi" and config.ollama.storage.storage_class == "longhorn"
-    assert config.comfyui.image.reference == "yanwk/comfyui-boot:cu128-megapak-20260223"
+    assert config.comfyui.image.reference == "yanwk/comfyui-boot:cu130-megapak-pt211-20260701"
+    assert config.comfyui.disable_xformers is False
     assert config.comfyui.resources.limits() == {"cpu": "4000m", "memory": "8Gi"}
     assert config.comfyui.data_path == "/root"
     assert config.ollama.hostname is None
@@ -50,6 +53,20 @@ def test_section_given_as_invalid_json_names_the_section():
     with pytest.raises(ConfigError) as raised:
         parse_stack_config({"gpu": "{plugin: device-plugin"})
     assert [p.key for p in raised.value.problems] == ["gpu"]
+
+
+def test_an_empty_talos_1_12_stack_gets_the_seed_plumbing_and_image():
+    config = parse_stack_config({"gpu": '{"platform": "talos-1.12"}'})
+    assert (config.gpu.driver, config.gpu.plugin, config.gpu.runtime_class) == ("570", "device-plugin", "nvidia")
+    assert config.gpu.namespace == "nvidia-device-plugin" and config.gpu.gpu_operator_chart.version == "v25.10.1"
+    assert config.comfyui.image.reference == "yanwk/comfyui-boot:cu128-megapak-20260223"
+    assert config.comfyui.disable_xformers is True
+
+
+def test_driver_580_on_talos_1_12_gets_the_cuda_13_image():
+    config = parse_stack_config({"gpu": '{"platform": "talos-1.12", "driver": 580}'})
+    assert config.gpu.driver == "580"
+    assert config.comfyui.image.tag == "cu130-megapak-pt211-20260701" and config.comfyui.disable_xformers is False
 
 
 def test_gpu_namespace_follows_the_plugin_mode_unless_set():
