@@ -41,7 +41,11 @@ def read_stack_file(stack: str, project_dir: Path = PROJECT_DIR) -> StackConfig:
 def policy_pack_config(config: StackConfig) -> dict[str, Any]:
     gpu = {"gpuResourceNames": [config.gpu.resource_name]}
     return {
-        "gpu-pods-require-nvidia-runtime-class": {"allowedRuntimeClasses": [config.gpu.runtime_class], **gpu},
+        # Without a class of its own, a CDI stack's pods may still name the one the GPU Operator
+        # creates (assets/pre-requisites/0200_runtime_class.yaml, `nvidia` unless operator.runtimeClass).
+        "gpu-pods-require-nvidia-runtime-class": {
+            "allowedRuntimeClasses": [config.gpu.runtime_class or "nvidia"], "cdiInjection": config.gpu.cdi, **gpu,
+        },
         "gpu-deployments-use-recreate-strategy": gpu,
         "gpu-pods-pinned-to-gpu-nodes": {"gpuNodeLabels": sorted(config.gpu.node_selector), **gpu},
         "gpu-containers-set-memory-limit": gpu,

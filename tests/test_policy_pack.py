@@ -83,6 +83,9 @@ def test_every_policy_declares_camel_case_config_with_json_types_and_defaults(en
             if (name, key) in {(GPU_CAPACITY, "gpus"), (GPU_CAPACITY, "replicasPerGpu")}:
                 assert schema["type"] == "integer" and schema["minimum"] == 1 and schema["default"] == 1
                 continue
+            if (name, key) == (RUNTIME_CLASS, "cdiInjection"):
+                assert schema["type"] == "boolean" and schema["default"] is False
+                continue
             assert schema["type"] == "array", (name, key)
             assert schema["items"] == {"type": "string", "minLength": 1}, (name, key)
             assert isinstance(schema["default"], list), (name, key)

@@ -47,14 +47,29 @@ def configure(engine):
     engine.configure({})
 
 
+def names_a_runtime_class(node: Any) -> bool:
+    """Whether a case's manifest or chart values name a RuntimeClass anywhere (a non-empty runtimeClassName)."""
+    if isinstance(node, Mapping):
+        return any((key == "runtimeClassName" and isinstance(value, str) and value) or names_a_runtime_class(value)
+                   for key, value in node.items())
+    if isinstance(node, list):
+        return any(names_a_runtime_class(item) for item in node)
+    return False
+
+
 @dataclass(frozen=True)
 class Variant:
     config: Mapping[str, Any]
     disabled: frozenset[str] = frozenset()
     levels: Mapping[str, str] = field(default_factory=dict)
+    cdi_injection: bool = False
+    """GPU pods that name no runtime class pass; one that names a class outside the allowed ones still fires."""
 
     def expect(self, case: Case) -> Case:
-        return dataclasses.replace(case, fires=case.fires - self.disabled, cannot_run=case.cannot_run - self.disabled)
+        disabled = self.disabled
+        if self.cdi_injection and not names_a_runtime_class(case.props):
+            disabled = disabled | {RUNTIME_CLASS}
+        return dataclasses.replace(case, fires=case.fires - disabled, cannot_run=case.cannot_run - self.disabled)
 
 
 VARIANTS = {
@@ -64,6 +79,8 @@ VARIANTS = {
     ),
     "another-runtime-class-allowed": Variant({RUNTIME_CLASS: {"allowedRuntimeClasses": ["nvidia", "nvidia-cdi"]}}),
     "every-policy-mandatory": Variant({"all": "mandatory"}, levels={name: "mandatory" for name in DEFAULT_LEVELS}),
+    # What a talos-1.13 stack writes: the runtime injects GPUs through CDI.
+    "cdi-injection": Variant({RUNTIME_CLASS: {"cdiInjection": True}}, cdi_injection=True),
 }
 
 

@@ -15,7 +15,7 @@ def test_homelab_writes_its_capacity_runtime_class_and_labels():
                             capture_output=True, text=True, check=True)
     gpu = {"gpuResourceNames": ["nvidia.com/gpu"]}
     assert json.loads(result.stdout) == {
-        "gpu-pods-require-nvidia-runtime-class": {"allowedRuntimeClasses": ["nvidia"], **gpu},
+        "gpu-pods-require-nvidia-runtime-class": {"allowedRuntimeClasses": ["nvidia"], "cdiInjection": False, **gpu},
         "gpu-deployments-use-recreate-strategy": gpu,
         "gpu-pods-pinned-to-gpu-nodes": {"gpuNodeLabels": ["nvidia.com/gpu.present"], **gpu},
         "gpu-containers-set-memory-limit": gpu,
@@ -37,6 +37,12 @@ def test_custom_runtime_class_resource_and_labels_reach_every_policy(homelab_con
     assert config["gpu-pods-require-nvidia-runtime-class"]["allowedRuntimeClasses"] == ["nvidia-cdi"]
     assert config["gpu-pods-pinned-to-gpu-nodes"]["gpuNodeLabels"] == ["gpu", "zone"]
     assert {tuple(policy["gpuResourceNames"]) for policy in config.values()} == {("nvidia.com/gpu.shared",)}
+
+
+def test_a_talos_1_13_stack_lets_gpu_pods_go_without_a_runtime_class(homelab_config):
+    cdi = changed_config(homelab_config, {"gpu": {"platform": "talos-1.13"}})
+    assert policy_pack_config(parse_stack_file_config(cdi))["gpu-pods-require-nvidia-runtime-class"] == {
+        "allowedRuntimeClasses": ["nvidia"], "cdiInjection": True, "gpuResourceNames": ["nvidia.com/gpu"]}
 
 
 def test_an_unknown_stack_fails_naming_its_stack_file(tmp_path, capsys):

@@ -95,6 +95,35 @@ GPU_OPTIONS = (GPU_RESOURCE_NAMES, GPU_RESOURCE_PREFIXES)
 
 
 @dataclass(frozen=True)
+class Flag:
+    """One policy config property: true or false."""
+
+    key: str
+    default: bool
+    description: str
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "boolean", "default": self.default, "description": self.description}
+
+    def read(self, config: Mapping[str, Any]) -> bool:
+        value = config.get(self.key)
+        return value if isinstance(value, bool) else self.default
+
+
+# GPU Operator v25.10 and later with cdi.enabled (the default) run their device plugin with
+# deviceListStrategy "cdi-annotations,cdi-cri" (gpu-operator v26.3.1 controllers/object_controls.go,
+# transformDevicePluginCtrForCDI), and containerd injects the allocated GPU under its default
+# runtime: NVIDIA's CDI page says workloads allocated through the device plugin need no change,
+# and a runtime class is optional. Talos 1.13 enables CDI in containerd by default.
+CDI_INJECTION = Flag(
+    "cdiInjection",
+    False,
+    "The GPU nodes' container runtime injects the GPUs the device plugin allocates as CDI devices "
+    "(Talos 1.13 with the GPU Operator): a GPU pod may then set no runtimeClassName; one it sets must still be allowed.",
+)
+
+
+@dataclass(frozen=True)
 class Count:
     """One policy config property: a whole number of at least 1."""
 
@@ -121,7 +150,7 @@ REPLICAS_PER_GPU = Count(
 CAPACITY_OPTIONS = (GPUS, REPLICAS_PER_GPU)
 
 
-def schema_properties(options: Sequence[Option | Count]) -> dict[str, dict[str, Any]]:
+def schema_properties(options: Sequence[Option | Count | Flag]) -> dict[str, dict[str, Any]]:
     return {option.key: option.schema() for option in options}
 
 
@@ -131,6 +160,7 @@ class Settings:
 
     gpu: GpuResources
     runtime_classes: tuple[str, ...]
+    cdi_injection: bool
     gpu_node_labels: tuple[str, ...]
     mutable_tags: tuple[str, ...]
     gpus: int
@@ -143,6 +173,7 @@ class Settings:
         return cls(
             gpu=GpuResources(GPU_RESOURCE_NAMES.read(config), GPU_RESOURCE_PREFIXES.read(config)),
             runtime_classes=ALLOWED_RUNTIME_CLASSES.read(config),
+            cdi_injection=CDI_INJECTION.read(config),
             gpu_node_labels=GPU_NODE_LABELS.read(config),
             mutable_tags=MUTABLE_TAGS.read(config),
             gpus=GPUS.read(config),

@@ -27,9 +27,11 @@ from .config import (
     ACKNOWLEDGED_ACCESS,
     ALLOWED_RUNTIME_CLASSES,
     CAPACITY_OPTIONS,
+    CDI_INJECTION,
     GPU_NODE_LABELS,
     GPU_OPTIONS,
     MUTABLE_TAGS,
+    Flag,
     Option,
     Settings,
     schema_properties,
@@ -56,7 +58,7 @@ def pod_policy(
     *,
     enforcement_level: EnforcementLevel,
     severity: Severity,
-    options: Sequence[Option],
+    options: Sequence[Option | Flag],
 ) -> ResourceValidationPolicy:
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
         pod = pod_template(args.resource_type, args.name, args.props)
@@ -107,11 +109,14 @@ POLICIES: list[Policy] = [
     pod_policy(
         RUNTIME_CLASS,
         "Pods that ask for a GPU must set runtimeClassName to the NVIDIA RuntimeClass; under the default "
-        "runtime the container starts without the GPU's devices and libraries.",
-        lambda pod, settings: rules.runtime_class_violations(pod, settings.gpu, settings.runtime_classes),
+        "runtime the container starts without the GPU's devices and libraries, unless the runtime injects "
+        "GPUs through CDI (cdiInjection).",
+        lambda pod, settings: rules.runtime_class_violations(
+            pod, settings.gpu, settings.runtime_classes, settings.cdi_injection
+        ),
         enforcement_level=EnforcementLevel.MANDATORY,
         severity=Severity.HIGH,
-        options=(ALLOWED_RUNTIME_CLASSES, *GPU_OPTIONS),
+        options=(ALLOWED_RUNTIME_CLASSES, CDI_INJECTION, *GPU_OPTIONS),
     ),
     pod_policy(
         RECREATE_STRATEGY,

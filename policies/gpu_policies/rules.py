@@ -40,16 +40,21 @@ def _asks(requests: Sequence[GpuRequest]) -> str:
     return ", ".join(str(request) for request in requests)
 
 
-def runtime_class_violations(pod: PodTemplate, gpu: GpuResources, allowed: Sequence[str]) -> list[str]:
+def runtime_class_violations(
+    pod: PodTemplate, gpu: GpuResources, allowed: Sequence[str], cdi_injection: bool = False
+) -> list[str]:
     """A GPU pod must run under an allowed RuntimeClass: without it containerd's default runc
-    handler starts the container, and the NVIDIA libraries and devices never reach it."""
+    handler starts the container, and the NVIDIA libraries and devices never reach it.
+
+    Where the runtime injects GPUs as CDI devices (`cdi_injection`), the default runtime gets
+    them too, and only a class the pod does name must be an allowed one."""
     requests = pod.gpu_requests(gpu)
     if not requests:
         return []
     current = pod.runtime_class()
     if current.value is not None and not isinstance(current.value, str):
         return []
-    if current.value in allowed:
+    if current.value in allowed or (cdi_injection and not current.value):
         return []
     has = f"runtimeClassName is '{current.value}'" if current.value else "the pod sets no runtimeClassName"
     others = f" (allowed: {', '.join(allowed)})" if len(allowed) > 1 else ""
