@@ -52,6 +52,21 @@ CASES = [
     ("enabled-as-string", {"comfyui.enabled": "false"}, "comfyui.enabled", "false", "true or false"),
     ("keep-alive-not-a-duration", {"ollama.keepAlive": "5 minutes"}, "ollama.keepAlive", "5 minutes", "duration"),
     ("model-name-with-space", {"ollama.models.pull": ["llama 3"]}, "ollama.models.pull", ["llama 3"], "Ollama model names"),
+    ("unknown-platform", {"gpu.platform": "talos-1.11"}, "gpu.platform", "talos-1.11", "one of 'talos-1.12', 'talos-1.13'"),
+    ("unknown-driver-line", {"gpu.driver": 575}, "gpu.driver", 575, "one of '570', '580', '595'"),
+    # Talos 1.13: no device plugin and no program-declared RuntimeClass (the mode that declares one).
+    ("device-plugin-on-talos-1.13", {"gpu.platform": "talos-1.13", "gpu.driver": "580"}, "gpu.plugin", "device-plugin",
+     "'gpu-operator' or 'none' on talos-1.13"),
+    ("operator-before-v26.3.1-on-talos-1.13",
+     {"gpu.platform": "talos-1.13", "gpu.driver": "595", "gpu.plugin": "gpu-operator", "gpu.gpuOperator.version": "v26.3.0"},
+     "gpu.gpuOperator.version", "v26.3.0", "v26.3.1 or newer on talos-1.13"),
+    ("operator-release-candidate-on-talos-1.13",
+     {"gpu.platform": "talos-1.13", "gpu.driver": "580", "gpu.plugin": "gpu-operator", "gpu.gpuOperator.version": "v26.3.1-rc.1"},
+     "gpu.gpuOperator.version", "v26.3.1-rc.1", "v26.3.1 or newer on talos-1.13"),
+    ("driver-570-on-talos-1.13", {"gpu.platform": "talos-1.13", "gpu.plugin": "gpu-operator"}, "gpu.driver", "570",
+     "the driver lines Talos ships for gpu.platform 'talos-1.13'"),
+    ("cuda-13-image-on-driver-570", {"comfyui.image.tag": "cu130-megapak-pt211-20260701"}, "comfyui.image.tag",
+     "cu130-megapak-pt211-20260701", "CUDA 13 images need driver 580 or newer"),
 ]
 
 
