@@ -31,8 +31,9 @@ APP_NAMESPACES = ("ollama-namespace", "comfyui-namespace")
 
 
 @pytest.fixture(scope="module")
-def steps(homelab_config) -> dict[str, Capture]:
-    captures = {name: run_program(changed_config(homelab_config, changes)) for name, changes in STEPS.items()}
+def steps(homelab: Capture, homelab_config) -> dict[str, Capture]:
+    captures = {name: run_program(changed_config(homelab_config, changes)) if changes else homelab
+                for name, changes in STEPS.items()}
     for name, capture in captures.items():
         assert capture.error is None, (name, capture.error)
     return captures
