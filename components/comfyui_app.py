@@ -43,6 +43,13 @@ echo "ComfyUI-Manager security_level = $SECURITY_LEVEL"
 """
 
 
+def cli_args(config: ComfyUIConfig) -> str:
+    """CLI_ARGS: the image runs `main.py --listen --port 8188 ${CLI_ARGS}` and argparse keeps the
+    last --listen and --port, so these win; then `comfyui.extraArgs`, already checked against
+    ComfyUI's cli_args.py, with --max-upload-size matching the route's upload size."""
+    return " ".join((f"--listen 0.0.0.0 --port {config.port}", *config.extra_args))
+
+
 def _probe(period: int, failures: int) -> k8s.core.v1.ProbeArgs:
     return k8s.core.v1.ProbeArgs(
         http_get=k8s.core.v1.HTTPGetActionArgs(path=HEALTH_PATH, port="http"),
@@ -129,9 +136,7 @@ class ComfyUIApp(pulumi.ComponentResource):
                             image=config.image.reference,
                             env=[
                                 k8s.core.v1.EnvVarArgs(name="NVIDIA_VISIBLE_DEVICES", value="all"),
-                                # The image runs `main.py --listen --port 8188 ${CLI_ARGS}`;
-                                # argparse keeps the last --port, so this one wins.
-                                k8s.core.v1.EnvVarArgs(name="CLI_ARGS", value=f"--listen 0.0.0.0 --port {config.port}"),
+                                k8s.core.v1.EnvVarArgs(name="CLI_ARGS", value=cli_args(config)),
                             ],
                             ports=[k8s.core.v1.ContainerPortArgs(name="http", container_port=config.port)],
                             security_context=CONTAINER_SECURITY,
