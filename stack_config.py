@@ -221,6 +221,15 @@ def route_timeout(value: Any) -> str:
     return value
 
 
+def scrape_interval(value: Any) -> str:
+    # The dcgm-exporter chart's ServiceMonitor has scrapeTimeout 10s (values.yaml at 4.8.2), and
+    # Prometheus refuses a scrape timeout longer than the interval.
+    accepted = "a duration of at least 10s such as 15s, 30s or 1m"
+    if not isinstance(value, str) or not re.match(r"^[1-9][0-9]{0,4}(?:s|m|h)$", value) or duration_seconds(value) < 10:
+        raise Rejected(accepted)
+    return value
+
+
 def _from_value_error(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
     """A runtime_settings parser as a config parser: its ValueError says what is accepted."""
 
@@ -368,6 +377,15 @@ FIELDS: tuple[Field, ...] = (
           "`nvidia-device-plugin` chart repository."),
     Field("gpu", "gpuOperator.version", chart_version, "v25.10.1", "`gpu-operator` chart version."),
     Field("gpu", "gpuOperator.repository", repository_url, "https://helm.ngc.nvidia.com/nvidia", "`gpu-operator` chart repository."),
+    Field("gpu", "metrics.enabled", boolean, False,
+          "GPU metrics from DCGM (basic fields only, which GeForce cards support): the dcgm-exporter chart with `device-plugin`, the operator's exporter with `gpu-operator`."),
+    Field("gpu", "metrics.serviceMonitor", boolean, False,
+          "Also a Prometheus Operator ServiceMonitor for the exporter (needs the monitoring.coreos.com CRDs)."),
+    Field("gpu", "metrics.interval", scrape_interval, "15s", "Scrape interval of that ServiceMonitor."),
+    Field("gpu", "metrics.dcgmExporter.version", chart_version, "4.8.2",
+          "`dcgm-exporter` chart version (`device-plugin` mode; value keys are checked against 4.8.2)."),
+    Field("gpu", "metrics.dcgmExporter.repository", repository_url, "https://nvidia.github.io/dcgm-exporter/helm-charts",
+          "`dcgm-exporter` chart repository."),
     Field("exposure", "kind", one_of(*EXPOSURE_KINDS), "none",
           "How the apps are reached from outside: `gateway` (HTTPRoute), `ingress`, or `none`."),
     Field("exposure", "scheme", one_of("http", "https"), "http", "Scheme of the exported external URLs (TLS is the Gateway's or Ingress controller's)."),
@@ -453,6 +471,14 @@ class Storage:
 
 
 @dataclass(frozen=True)
+class GpuMetrics:
+    enabled: bool
+    service_monitor: bool
+    interval: str
+    dcgm_exporter_chart: ChartRef
+
+
+@dataclass(frozen=True)
 class GpuConfig:
     plugin: str
     namespace: Optional[str]
@@ -463,6 +489,7 @@ class GpuConfig:
     sharing_strategy: str
     device_plugin_chart: ChartRef
     gpu_operator_chart: ChartRef
+    metrics: GpuMetrics
     slices_per_gpu: int = 1
     """1 when exclusive; the time-slicing replicas otherwise."""
 
@@ -669,6 +696,11 @@ def _check_consistency(values: dict[str, Any], problems: list[Problem]) -> None:
         _check_access(app, kind, values, problems)
 
     _check_runtime_settings(values, problems)
+    if values["gpu.metrics.serviceMonitor"] and not values["gpu.metrics.enabled"]:
+        problems.append(Problem("gpu.metrics.serviceMonitor", True, "false while gpu.metrics.enabled is false (it monitors the exporter)"))
+    if values["gpu.metrics.enabled"] and values["gpu.plugin"] == "none":
+        problems.append(Problem("gpu.metrics.enabled", True,
+                                "false while gpu.plugin is 'none' (the GPU plumbing, and its exporter, are managed elsewhere)"))
 
     if values["ollama.namespace"] == values["comfyui.namespace"]:
         problems.append(Problem("comfyui.namespace", values["comfyui.namespace"],
@@ -775,6 +807,13 @@ def _build(values: dict[str, Any]) -> StackConfig:
             slices_per_gpu=values["gpu.sharing.replicas"] or 1,
             device_plugin_chart=ChartRef(values["gpu.devicePlugin.version"], values["gpu.devicePlugin.repository"]),
             gpu_operator_chart=ChartRef(values["gpu.gpuOperator.version"], values["gpu.gpuOperator.repository"]),
+            metrics=GpuMetrics(
+                enabled=values["gpu.metrics.enabled"],
+                service_monitor=values["gpu.metrics.serviceMonitor"],
+                interval=values["gpu.metrics.interval"],
+                dcgm_exporter_chart=ChartRef(values["gpu.metrics.dcgmExporter.version"],
+                                             values["gpu.metrics.dcgmExporter.repository"]),
+            ),
         ),
         exposure=ExposureConfig(
             kind=values["exposure.kind"],

@@ -9,6 +9,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import yaml
 
+from components.gpu_metrics import dcgm_exporter_release, operator_dcgm_exporter_values
 from components.namespaces import namespace_with_pod_security
 from stack_config import GpuConfig
 
@@ -53,6 +54,7 @@ def gpu_operator_values(config: GpuConfig) -> dict[str, Any]:
         "toolkit": {"enabled": False},
         # The operator creates this RuntimeClass itself, so the program declares none.
         "operator": {"runtimeClass": config.runtime_class},
+        "dcgmExporter": operator_dcgm_exporter_values(config),
     }
     sharing = time_slicing(config)
     if sharing:
@@ -130,6 +132,11 @@ class GpuNodeStack(pulumi.ComponentResource):
                 },
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[runtime_class]),
             )
+            if config.metrics.enabled:
+                dcgm_exporter_release(
+                    f"{name}-dcgm-exporter", config, namespace=self.namespace, runtime_class=self.runtime_class_name,
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[runtime_class]),
+                )
         elif config.plugin == "gpu-operator":
             k8s.helm.v3.Release(
                 f"{name}-gpu-operator",
