@@ -134,7 +134,7 @@ class GpuNodeStack(pulumi.ComponentResource):
             )
             if config.metrics.enabled:
                 dcgm_exporter_release(
-                    f"{name}-dcgm-exporter", config, namespace=self.namespace, runtime_class=self.runtime_class_name,
+                    f"{name}-dcgm-exporter", config, namespace=namespace.metadata.name, runtime_class=self.runtime_class_name,
                     opts=pulumi.ResourceOptions(parent=self, depends_on=[runtime_class]),
                 )
         elif config.plugin == "gpu-operator":
