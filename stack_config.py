@@ -15,6 +15,8 @@ from typing import Any, Callable, Mapping, Optional
 
 import pulumi
 
+import runtime_settings
+
 PROJECT = "homelab-ai"
 SECTIONS = ("gpu", "exposure", "ollama", "comfyui")
 
@@ -280,6 +282,53 @@ def go_duration(value: Any) -> str:
     return value
 
 
+# GEP-2257, the Gateway API's Duration (apis/v1/shared_types.go at v1.2.0).
+_GATEWAY_DURATION_RE = re.compile(r"^(?:[0-9]{1,5}(?:h|m|s|ms)){1,4}$")
+_DURATION_PART_RE = re.compile(r"([0-9]+)(h|ms|m|s)")
+_DURATION_MS = {"h": 3_600_000, "m": 60_000, "s": 1000, "ms": 1}
+
+
+def duration_seconds(text: str) -> Decimal:
+    """Seconds in a GEP-2257 duration such as 1h30m or 90s."""
+    return Decimal(sum(int(n) * _DURATION_MS[unit] for n, unit in _DURATION_PART_RE.findall(text))) / 1000
+
+
+def route_timeout(value: Any) -> str:
+    # Whole seconds: ingress-nginx's proxy timeouts are seconds, and the same value feeds both.
+    accepted = "a Gateway API duration of whole seconds, at least 1s, such as 10m, 1h or 90s"
+    if not isinstance(value, str) or not _GATEWAY_DURATION_RE.match(value):
+        raise Rejected(accepted)
+    seconds = duration_seconds(value)
+    if seconds < 1 or seconds != seconds.to_integral_value():
+        raise Rejected(accepted)
+    return value
+
+
+def scrape_interval(value: Any) -> str:
+    # The dcgm-exporter chart's ServiceMonitor has scrapeTimeout 10s (values.yaml at 4.8.2), and
+    # Prometheus refuses a scrape timeout longer than the interval.
+    accepted = "a duration of at least 10s such as 15s, 30s or 1m"
+    if not isinstance(value, str) or not re.match(r"^[1-9][0-9]{0,4}(?:s|m|h)$", value) or duration_seconds(value) < 10:
+        raise Rejected(accepted)
+    return value
+
+
+def _from_value_error(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A runtime_settings parser as a config parser: its ValueError says what is accepted."""
+
+    def parse_setting(value: Any) -> Any:
+        try:
+            return parse(value)
+        except ValueError as error:
+            raise Rejected(str(error)) from None
+
+    return parse_setting
+
+
+ollama_env = _from_value_error(runtime_settings.ollama_env)
+comfyui_args = _from_value_error(runtime_settings.comfyui_args)
+
+
 def cidr_list(value: Any) -> tuple[str, ...]:
     accepted = "a list of CIDR ranges such as [192.168.1.0/24] (network addresses, no host bits set)"
     if not isinstance(value, list) or len(value) > 64:
@@ -361,6 +410,7 @@ class Field:
 
 def _app_fields(section: str, *, namespace: str, image: tuple[str, str], port: int,
                 requests: tuple[str, str], limits: tuple[str, str], claim: str,
+                upload: tuple[str, str],
                 tag_doc: str = "Container image tag (pinned; never `latest`).") -> list[Field]:
     return [
         Field(section, "enabled", boolean, True,
@@ -387,6 +437,9 @@ def _app_fields(section: str, *, namespace: str, image: tuple[str, str], port: i
               "Acknowledges exposing the app with neither allowlist nor forward-auth: anyone who reaches the hostname can use it."),
         Field(section, "access.clientNamespaces", namespace_list, [],
               "In-cluster namespaces whose pods may reach the app's port (NetworkPolicy).", free_form=True),
+        Field(section, "route.requestTimeout", optional(route_timeout), "10m",
+              "Longest request through the route (HTTPRoute `timeouts.request`, ingress read/send timeouts); empty leaves the controller's default."),
+        Field(section, "route.maxUploadSize", optional(byte_quantity) if upload[0] == "" else byte_quantity, upload[0], upload[1]),
     ]
 
 
@@ -415,6 +468,15 @@ FIELDS: tuple[Field, ...] = (
     Field("gpu", "gpuOperator.version", optional(chart_version), "",
           "`gpu-operator` chart version; empty means the platform's (`v25.10.1` on talos-1.12, `v26.3.1` on talos-1.13, which needs v26.3.1 or newer)."),
     Field("gpu", "gpuOperator.repository", repository_url, "https://helm.ngc.nvidia.com/nvidia", "`gpu-operator` chart repository."),
+    Field("gpu", "metrics.enabled", boolean, False,
+          "GPU metrics from DCGM (basic fields only, which GeForce cards support): the dcgm-exporter chart with `device-plugin`, the operator's exporter with `gpu-operator`."),
+    Field("gpu", "metrics.serviceMonitor", boolean, False,
+          "Also a Prometheus Operator ServiceMonitor for the exporter (needs the monitoring.coreos.com CRDs)."),
+    Field("gpu", "metrics.interval", scrape_interval, "15s", "Scrape interval of that ServiceMonitor."),
+    Field("gpu", "metrics.dcgmExporter.version", chart_version, "4.8.2",
+          "`dcgm-exporter` chart version (`device-plugin` mode; value keys are checked against 4.8.2)."),
+    Field("gpu", "metrics.dcgmExporter.repository", repository_url, "https://nvidia.github.io/dcgm-exporter/helm-charts",
+          "`dcgm-exporter` chart repository."),
     Field("exposure", "kind", one_of(*EXPOSURE_KINDS), "none",
           "How the apps are reached from outside: `gateway` (HTTPRoute), `ingress`, or `none`."),
     Field("exposure", "scheme", one_of("http", "https"), "http", "Scheme of the exported external URLs (TLS is the Gateway's or Ingress controller's)."),
@@ -428,25 +490,39 @@ FIELDS: tuple[Field, ...] = (
           "Ingress annotation that carries `access.allowedSources` for this ingress class."),
     Field("exposure", "ingress.forwardAuthAnnotation", optional(annotation_key), "nginx.ingress.kubernetes.io/auth-url",
           "Ingress annotation that carries `access.forwardAuthUrl` for this ingress class."),
+    Field("exposure", "ingress.readTimeoutAnnotation", optional(annotation_key), "nginx.ingress.kubernetes.io/proxy-read-timeout",
+          "Ingress annotation that carries each app's `route.requestTimeout` in seconds as the read timeout; empty writes none."),
+    Field("exposure", "ingress.sendTimeoutAnnotation", optional(annotation_key), "nginx.ingress.kubernetes.io/proxy-send-timeout",
+          "Ingress annotation that carries each app's `route.requestTimeout` in seconds as the send timeout; empty writes none."),
+    Field("exposure", "ingress.bodySizeAnnotation", optional(annotation_key), "nginx.ingress.kubernetes.io/proxy-body-size",
+          "Ingress annotation that carries each app's `route.maxUploadSize` (as `100m`); empty writes none."),
     Field("exposure", "controllerNamespace", optional(namespace_name), "",
           "Namespace of the gateway or ingress controller pods the NetworkPolicies let in; empty means `gateway.namespace`."),
     Field("ollama", "chart.version", chart_version, "1.41.0", "otwld `ollama` chart version (value keys are checked against 1.41.0)."),
     Field("ollama", "chart.repository", repository_url, "https://otwld.github.io/ollama-helm/", "otwld `ollama` chart repository."),
     *_app_fields("ollama", namespace="ollama", image=("ollama/ollama", "0.17.1"), port=11434,
-                 requests=("1000m", "2Gi"), limits=("4000m", "4Gi"), claim="ollama-models"),
+                 requests=("1000m", "2Gi"), limits=("4000m", "4Gi"), claim="ollama-models",
+                 upload=("100Mi", "Largest request body through the route (ingress body-size annotation): chat requests carry images base64-encoded.")),
     Field("ollama", "models.pull", model_list, [], "Models pulled at start-up (kept on the cache PVC).", free_form=True),
     Field("ollama", "models.run", model_list, [], "Models loaded into VRAM at start-up.", free_form=True),
     Field("ollama", "keepAlive", optional(go_duration), "",
           "`OLLAMA_KEEP_ALIVE`: how long an idle model holds VRAM; empty means 5m with `exclusive`, 1m with `time-slicing`."),
+    Field("ollama", "env", ollama_env, {},
+          "Ollama server settings by name (`OLLAMA_FLASH_ATTENTION`, `OLLAMA_KV_CACHE_TYPE`, `OLLAMA_CONTEXT_LENGTH`, `OLLAMA_MAX_LOADED_MODELS`, `OLLAMA_NUM_PARALLEL`, `OLLAMA_GPU_OVERHEAD`, `OLLAMA_LOAD_TIMEOUT`, `OLLAMA_MAX_QUEUE`), checked against Ollama 0.17.1.",
+          free_form=True),
     *_app_fields("comfyui", namespace="comfyui", image=("yanwk/comfyui-boot", ""), port=8188,
                  requests=("1000m", "4Gi"), limits=("4000m", "8Gi"), claim="comfyui-data",
                  tag_doc="Container image tag (pinned; never `latest`); empty means the tag for `gpu.driver`: "
-                         "`cu128-megapak-20260223` on 570, `cu130-megapak-pt211-20260701` on 580 and 595."),
+                         "`cu128-megapak-20260223` on 570, `cu130-megapak-pt211-20260701` on 580 and 595.",
+                 upload=("", "Largest upload through the route and ComfyUI's `--max-upload-size`; empty means that flag's value in `extraArgs`, else 100Mi (ComfyUI's default).")),
     Field("comfyui", "disableXformers", optional(boolean), "",
           "Pass `--disable-xformers` to ComfyUI; empty follows the image README's advice: on for the cu128 megapak tags (xFormers fails on Blackwell), off otherwise."),
     Field("comfyui", "dataPath", absolute_path, "/root", "Where the data PVC is mounted: the yanwk images keep ComfyUI, models and outputs under /root."),
     Field("comfyui", "managerSecurityLevel", one_of("strong", "normal", "normal-", "weak"), "normal",
           "ComfyUI-Manager `security_level`, written before every start (the images ship `weak`: install anything from the browser)."),
+    Field("comfyui", "extraArgs", comfyui_args, [],
+          "ComfyUI flags appended after `--listen 0.0.0.0 --port <port>`, such as `[--reserve-vram, 4]`; checked against ComfyUI's `cli_args.py`.",
+          free_form=True),
 )
 
 
@@ -490,6 +566,14 @@ class Storage:
 
 
 @dataclass(frozen=True)
+class GpuMetrics:
+    enabled: bool
+    service_monitor: bool
+    interval: str
+    dcgm_exporter_chart: ChartRef
+
+
+@dataclass(frozen=True)
 class GpuConfig:
     platform: str
     driver: str
@@ -503,6 +587,7 @@ class GpuConfig:
     sharing_strategy: str
     device_plugin_chart: ChartRef
     gpu_operator_chart: ChartRef
+    metrics: GpuMetrics
     slices_per_gpu: int = 1
     """1 when exclusive; the time-slicing replicas otherwise."""
     cdi: bool = False
@@ -526,6 +611,9 @@ class ExposureConfig:
     ingress_class: Optional[str]
     ingress_allowlist_annotation: Optional[str]
     ingress_forward_auth_annotation: Optional[str]
+    ingress_read_timeout_annotation: Optional[str]
+    ingress_send_timeout_annotation: Optional[str]
+    ingress_body_size_annotation: Optional[str]
     controller_namespace: Optional[str]
     """Where the traffic the routes bring in comes from; None when nothing is exposed."""
 
@@ -536,6 +624,17 @@ class Access:
     forward_auth_url: Optional[str]
     public: bool
     client_namespaces: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Route:
+    request_timeout: Optional[str]
+    """GEP-2257 duration, or None to leave the controller's default."""
+    max_upload_bytes: int
+
+    @property
+    def request_timeout_seconds(self) -> Optional[int]:
+        return None if self.request_timeout is None else int(duration_seconds(self.request_timeout))
 
 
 @dataclass(frozen=True)
@@ -550,6 +649,7 @@ class AppConfig:
     resources: Resources
     storage: Storage
     access: Access
+    route: Route
 
     @property
     def running_replicas(self) -> int:
@@ -567,12 +667,16 @@ class OllamaConfig(AppConfig):
     models_pull: tuple[str, ...]
     models_run: tuple[str, ...]
     keep_alive: str
+    env: Mapping[str, str]
+    """Ollama's server settings beyond keep-alive, sorted by name."""
 
 
 @dataclass(frozen=True)
 class ComfyUIConfig(AppConfig):
     data_path: str
     manager_security_level: str
+    extra_args: tuple[str, ...]
+    """ComfyUI flags after --listen/--port; --max-upload-size among them unless it is ComfyUI's default."""
     disable_xformers: bool = False
 
 
@@ -739,9 +843,48 @@ def _check_consistency(values: dict[str, Any], problems: list[Problem]) -> None:
     for app in ("ollama", "comfyui"):
         _check_access(app, kind, values, problems)
 
+    _check_runtime_settings(values, problems)
+    if values["gpu.metrics.serviceMonitor"] and not values["gpu.metrics.enabled"]:
+        problems.append(Problem("gpu.metrics.serviceMonitor", True, "false while gpu.metrics.enabled is false (it monitors the exporter)"))
+    if values["gpu.metrics.enabled"] and values["gpu.plugin"] == "none":
+        problems.append(Problem("gpu.metrics.enabled", True,
+                                "false while gpu.plugin is 'none' (the GPU plumbing, and its exporter, are managed elsewhere)"))
+
     if values["ollama.namespace"] == values["comfyui.namespace"]:
         problems.append(Problem("comfyui.namespace", values["comfyui.namespace"],
                                 "a namespace other than ollama.namespace (each app owns its namespace)"))
+
+
+# ComfyUI's --max-upload-size is in MB that server.py multiplies by 1024 * 1024, default 100.
+MIB = 2**20
+COMFYUI_DEFAULT_UPLOAD_BYTES = 100 * MIB
+
+
+def _comfyui_upload_bytes(values: dict[str, Any]) -> int:
+    route = values["comfyui.route.maxUploadSize"]
+    flag = runtime_settings.comfyui_flag_value(values["comfyui.extraArgs"], "--max-upload-size")
+    if route is not None:
+        return int(quantity_value(route))
+    if flag is not None:
+        return round(Decimal(flag) * MIB)
+    return COMFYUI_DEFAULT_UPLOAD_BYTES
+
+
+def _mebibytes(size: int) -> str:
+    return format((Decimal(size) / MIB).normalize(), "f")
+
+
+def _check_runtime_settings(values: dict[str, Any], problems: list[Problem]) -> None:
+    conflict = runtime_settings.ollama_env_conflict(values["ollama.env"])
+    if conflict:
+        problems.append(Problem("ollama.env", dict(values["ollama.env"]), conflict))
+    route = values["comfyui.route.maxUploadSize"]
+    flag = runtime_settings.comfyui_flag_value(values["comfyui.extraArgs"], "--max-upload-size")
+    if route is not None and flag is not None and round(Decimal(flag) * MIB) != int(quantity_value(route)):
+        problems.append(Problem(
+            "comfyui.route.maxUploadSize", route,
+            f"the size comfyui.extraArgs gives ComfyUI, --max-upload-size {flag} (MB of 1024 x 1024 bytes), "
+            f"i.e. {_mebibytes(round(Decimal(flag) * MIB))}Mi; or drop the flag and let the program set it from this value"))
 
 
 def _check_access(app: str, kind: str, values: dict[str, Any], problems: list[Problem]) -> None:
@@ -782,6 +925,11 @@ def _app(values: dict[str, Any], app: str) -> dict[str, Any]:
             values[f"{app}.resources.limits.cpu"], values[f"{app}.resources.limits.memory"],
         ),
         storage=Storage(values[f"{app}.storage.size"], values[f"{app}.storage.storageClass"]),
+        route=Route(
+            request_timeout=values[f"{app}.route.requestTimeout"],
+            max_upload_bytes=(_comfyui_upload_bytes(values) if app == "comfyui"
+                              else int(quantity_value(values[f"{app}.route.maxUploadSize"]))),
+        ),
         access=Access(
             allowed_sources=values[f"{app}.access.allowedSources"],
             forward_auth_url=values[f"{app}.access.forwardAuthUrl"],
@@ -811,6 +959,13 @@ def _build(values: dict[str, Any]) -> StackConfig:
             driver_install_dir=PLATFORM_DEFAULTS[values["gpu.platform"]].driver_install_dir,
             device_plugin_chart=ChartRef(values["gpu.devicePlugin.version"], values["gpu.devicePlugin.repository"]),
             gpu_operator_chart=ChartRef(values["gpu.gpuOperator.version"], values["gpu.gpuOperator.repository"]),
+            metrics=GpuMetrics(
+                enabled=values["gpu.metrics.enabled"],
+                service_monitor=values["gpu.metrics.serviceMonitor"],
+                interval=values["gpu.metrics.interval"],
+                dcgm_exporter_chart=ChartRef(values["gpu.metrics.dcgmExporter.version"],
+                                             values["gpu.metrics.dcgmExporter.repository"]),
+            ),
         ),
         exposure=ExposureConfig(
             kind=values["exposure.kind"],
@@ -821,6 +976,9 @@ def _build(values: dict[str, Any]) -> StackConfig:
             ingress_class=values["exposure.ingress.className"],
             ingress_allowlist_annotation=values["exposure.ingress.allowlistAnnotation"],
             ingress_forward_auth_annotation=values["exposure.ingress.forwardAuthAnnotation"],
+            ingress_read_timeout_annotation=values["exposure.ingress.readTimeoutAnnotation"],
+            ingress_send_timeout_annotation=values["exposure.ingress.sendTimeoutAnnotation"],
+            ingress_body_size_annotation=values["exposure.ingress.bodySizeAnnotation"],
             controller_namespace=None if kind == "none" else (
                 values["exposure.controllerNamespace"] or values["exposure.gateway.namespace"]),
         ),
@@ -830,11 +988,24 @@ def _build(values: dict[str, Any]) -> StackConfig:
             models_pull=values["ollama.models.pull"],
             models_run=values["ollama.models.run"],
             keep_alive=values["ollama.keepAlive"] or DEFAULT_KEEP_ALIVE[strategy],
+            env=values["ollama.env"],
         ),
         comfyui=ComfyUIConfig(**_app(values, "comfyui"), data_path=values["comfyui.dataPath"],
                               manager_security_level=values["comfyui.managerSecurityLevel"],
-                              disable_xformers=values["comfyui.disableXformers"]),
+                              disable_xformers=values["comfyui.disableXformers"],
+                              extra_args=_comfyui_args_with_upload_size(values)),
     )
+
+
+def _comfyui_args_with_upload_size(values: dict[str, Any]) -> tuple[str, ...]:
+    """The stack's ComfyUI flags, with --max-upload-size from the route's size unless they give it
+    or it is ComfyUI's default."""
+    args = values["comfyui.extraArgs"]
+    size = _comfyui_upload_bytes(values)
+    # ComfyUI's own default needs no flag, and leaves CLI_ARGS (and the pod) as they were.
+    if "--max-upload-size" in args or size == COMFYUI_DEFAULT_UPLOAD_BYTES:
+        return args
+    return (*args, "--max-upload-size", _mebibytes(size))
 
 
 def read_stack_config() -> StackConfig:

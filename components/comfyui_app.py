@@ -44,14 +44,16 @@ echo "ComfyUI-Manager security_level = $SECURITY_LEVEL"
 
 
 def cli_args(config: ComfyUIConfig) -> str:
-    """ComfyUI's arguments after the image's own: the image runs `main.py --listen --port 8188 ${CLI_ARGS}`,
-    and argparse keeps the last --port, so this one wins."""
-    args = f"--listen 0.0.0.0 --port {config.port}"
-    if config.disable_xformers:
+    """CLI_ARGS: the image runs `main.py --listen --port 8188 ${CLI_ARGS}` and argparse keeps the
+    last --listen and --port, so these win; then `--disable-xformers` where the image calls for it,
+    and `comfyui.extraArgs`, already checked against ComfyUI's cli_args.py, with --max-upload-size
+    matching the route's upload size."""
+    args = [f"--listen 0.0.0.0 --port {config.port}"]
+    if config.disable_xformers and "--disable-xformers" not in config.extra_args:
         # The cu128 megapak README runs CLI_ARGS="--fast --disable-xformers": xFormers can break
         # on Blackwell cards (YanWenKun/ComfyUI-Docker archived/cu128-megapak/README.adoc).
-        args += " --disable-xformers"
-    return args
+        args.append("--disable-xformers")
+    return " ".join((*args, *config.extra_args))
 
 
 def _probe(period: int, failures: int) -> k8s.core.v1.ProbeArgs:

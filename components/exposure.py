@@ -8,7 +8,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.network_policies import fence_app_namespace, namespaces_let_in
-from stack_config import Access, AppConfig, ExposureConfig
+from stack_config import Access, AppConfig, ExposureConfig, Route
 
 # Says on the route itself who answers for access to an app with no authentication of its own,
 # where nothing else on the object shows it; the policy pack reads it.
@@ -28,6 +28,39 @@ def access_annotations(exposure: ExposureConfig, access: Access) -> dict[str, st
     return annotations
 
 
+def nginx_size(size: int) -> str:
+    """Bytes in nginx's size syntax (k and m are 1024-based), which proxy-body-size takes."""
+    for factor, suffix in ((2**20, "m"), (2**10, "k")):
+        if size % factor == 0:
+            return f"{size // factor}{suffix}"
+    return str(size)
+
+
+def route_annotations(exposure: ExposureConfig, route: Route) -> dict[str, str]:
+    """The Ingress's request timeout and body size, under the annotation keys the stack names.
+
+    ingress-nginx's defaults (docs/user-guide/nginx-configuration/configmap.md): 60 s between two
+    reads or writes, which resets a long streamed answer, and a 1m body, which answers an image
+    upload with 413. Its timeout annotations are whole seconds.
+    """
+    annotations = {}
+    seconds = route.request_timeout_seconds
+    if seconds is not None:
+        for key in (exposure.ingress_read_timeout_annotation, exposure.ingress_send_timeout_annotation):
+            if key:
+                annotations[key] = str(seconds)
+    if exposure.ingress_body_size_annotation:
+        annotations[exposure.ingress_body_size_annotation] = nginx_size(route.max_upload_bytes)
+    return annotations
+
+
+def route_rule_timeouts(route: Route) -> dict[str, dict[str, str]]:
+    """HTTPRoute `rules[].timeouts`: standard from Gateway API v1.2.0 (apis/v1/httproute_types.go,
+    HTTPRouteTimeouts, support Extended), experimental only in v1.0 and v1.1. An HTTPRoute has no
+    body-size field; the Gateway implementation's own limit applies."""
+    return {"timeouts": {"request": route.request_timeout}} if route.request_timeout else {}
+
+
 def external_url(exposure: ExposureConfig, hostname: Optional[str]) -> Optional[str]:
     if exposure.kind == "none" or hostname is None:
         return None
@@ -43,6 +76,7 @@ def route_to_service(
     port: int,
     hostname: Optional[str],
     access: Access,
+    route: Route,
     opts: pulumi.ResourceOptions,
 ) -> Optional[pulumi.CustomResource]:
     """Routes ``hostname`` to the Service, in the way the stack's exposure kind says.
@@ -68,6 +102,7 @@ def route_to_service(
                 "rules": [{
                     "matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
                     "backendRefs": [{"name": service_name, "port": port}],
+                    **route_rule_timeouts(route),
                 }],
             },
             opts=opts,
@@ -76,7 +111,8 @@ def route_to_service(
         return k8s.networking.v1.Ingress(
             f"{name}-ingress",
             metadata=k8s.meta.v1.ObjectMetaArgs(
-                name=service_name, namespace=namespace, annotations=access_annotations(exposure, access),
+                name=service_name, namespace=namespace,
+                annotations={**access_annotations(exposure, access), **route_annotations(exposure, route)},
             ),
             spec=k8s.networking.v1.IngressSpecArgs(
                 ingress_class_name=exposure.ingress_class,
@@ -114,7 +150,7 @@ def expose_app(
     """Routes the app's hostname to its Service and fences its namespace; returns its internal and external URLs."""
     route_to_service(
         name, exposure=exposure, namespace=namespace, service_name=service_name, port=app.port,
-        hostname=app.hostname, access=app.access, opts=opts,
+        hostname=app.hostname, access=app.access, route=app.route, opts=opts,
     )
     fence_app_namespace(
         name, namespace=namespace, app_labels=pod_labels, port=app.port,

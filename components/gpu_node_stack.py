@@ -9,6 +9,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import yaml
 
+from components.gpu_metrics import dcgm_exporter_release, operator_dcgm_exporter_values
 from components.namespaces import namespace_with_pod_security
 from stack_config import GpuConfig
 
@@ -51,6 +52,7 @@ def gpu_operator_values(config: GpuConfig) -> dict[str, Any]:
         # the operator must not try to install either.
         "driver": {"enabled": False},
         "toolkit": {"enabled": False},
+        "dcgmExporter": operator_dcgm_exporter_values(config),
     }
     if config.runtime_class is not None:
         # The operator creates this RuntimeClass itself (assets/pre-requisites/0200_runtime_class.yaml,
@@ -155,6 +157,11 @@ class GpuNodeStack(pulumi.ComponentResource):
                 },
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[runtime_class]),
             )
+            if config.metrics.enabled:
+                dcgm_exporter_release(
+                    f"{name}-dcgm-exporter", config, namespace=namespace.metadata.name, runtime_class=self.runtime_class_name,
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[runtime_class]),
+                )
         elif config.plugin == "gpu-operator":
             k8s.helm.v3.Release(
                 f"{name}-gpu-operator",

@@ -64,6 +64,8 @@ def chart_values(
         "extraEnv": [
             {"name": "NVIDIA_VISIBLE_DEVICES", "value": "all"},
             {"name": "OLLAMA_KEEP_ALIVE", "value": config.keep_alive},
+            # `ollama.env`, in name order so a reordered stack file changes nothing.
+            *({"name": name, "value": value} for name, value in sorted(config.env.items())),
         ],
         # `persistentVolume`, not the `persistence` key the seed used, which 1.41.0 ignores.
         # With existingClaim the chart creates no PVC, so `helm uninstall` cannot delete it.

@@ -63,7 +63,8 @@ def test_ingress_carries_allowlist_and_forward_auth_in_the_class_annotations(run
     capture = run_with({
         "exposure.kind": "ingress",
         "exposure.ingress": {"className": "traefik", "allowlistAnnotation": "example.com/allow",
-                             "forwardAuthAnnotation": "example.com/auth"},
+                             "forwardAuthAnnotation": "example.com/auth", "readTimeoutAnnotation": "",
+                             "sendTimeoutAnnotation": "", "bodySizeAnnotation": ""},
         "exposure.controllerNamespace": "traefik",
         "comfyui.access": {"allowedSources": ["192.168.1.0/24", "10.8.0.0/16"],
                            "forwardAuthUrl": "http://oauth2-proxy.auth.svc/oauth2/auth"},

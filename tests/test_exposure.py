@@ -22,6 +22,8 @@ def test_gateway_exposure_attaches_an_httproute_to_the_homelab_gateway(homelab: 
         "rules": [{
             "matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
             "backendRefs": [{"name": service, "port": port}],
+            # Long enough for a streamed answer or a slow upload (route.requestTimeout's default).
+            "timeouts": {"request": "10m"},
         }],
     }
 
@@ -41,7 +43,12 @@ def test_ingress_exposure_routes_the_hostname_with_the_configured_class(run_with
     ingress = capture.named(f"{app}-ingress").inputs
     assert ingress["metadata"] == {
         "name": service, "namespace": app,
-        "annotations": {"nginx.ingress.kubernetes.io/whitelist-source-range": "192.168.1.0/24"},
+        "annotations": {
+            "nginx.ingress.kubernetes.io/whitelist-source-range": "192.168.1.0/24",
+            "nginx.ingress.kubernetes.io/proxy-read-timeout": "600",
+            "nginx.ingress.kubernetes.io/proxy-send-timeout": "600",
+            "nginx.ingress.kubernetes.io/proxy-body-size": "100m",
+        },
     }
     assert ingress["spec"] == {
         "ingressClassName": "nginx",

@@ -47,6 +47,8 @@ def test_gpu_operator_mode_uses_talos_values_and_declares_no_second_runtime_clas
         "driver": {"enabled": False},
         "toolkit": {"enabled": False},
         "operator": {"runtimeClass": "nvidia"},
+        # The chart runs its exporter by default; gpu.metrics.enabled is false.
+        "dcgmExporter": {"enabled": False},
     }
     assert capture.named("gpu-namespace").inputs["metadata"] == {"name": "gpu-operator", "labels": PRIVILEGED}
     assert "gpu-device-plugin" not in capture.names()

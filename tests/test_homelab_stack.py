@@ -94,6 +94,7 @@ def test_comfyui_deployment_has_the_seed_gpu_configuration(homelab: Capture):
     }
     assert container["env"] == [
         {"name": "NVIDIA_VISIBLE_DEVICES", "value": "all"},
+        # ComfyUI's own default upload size, written so the route's body-size limit and ComfyUI's agree.
         {"name": "CLI_ARGS", "value": "--listen 0.0.0.0 --port 8188"},
     ]
     assert container["ports"] == [{"name": "http", "containerPort": 8188}]

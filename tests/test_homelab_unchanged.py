@@ -2,7 +2,8 @@
 
 tests/golden/homelab-registrations.json was written from the program as it stood before
 `gpu.platform` was added (Pulumi.homelab.yaml then named no platform), by
-`registration_summary.summary_json` over the homelab capture. A difference means `pulumi up` on
+`registration_summary.summary_json` over the homelab capture, and regenerated once since, for the
+one change the homelab is meant to receive: its HTTPRoutes' `timeouts.request: 10m`. A difference means `pulumi up` on
 the homelab would change something: regenerate the file only for a change the homelab is meant
 to receive, and say so in that commit.
 """

@@ -41,6 +41,8 @@ def test_talos_1_13_installs_the_operator_with_talos_values(talos_1_13: Capture)
         "toolkit": {"enabled": False},
         "hostPaths": {"driverInstallDir": "/usr/local"},
         "cdi": {"enabled": True},
+        # The chart's exporter is on by default; metrics are opt-in here (gpu.metrics.enabled).
+        "dcgmExporter": {"enabled": False},
     }
     assert paths_unknown_to_chart(release["values"], "gpu-operator", "v26.3.1") == []
 
