@@ -97,8 +97,8 @@ class GpuNodeStack(pulumi.ComponentResource):
         self.namespace = None
         self.runtime_class_name = pulumi.Output.from_input(config.runtime_class)
 
-        if config.plugin != "none":
-            # The plugin mounts host paths and runs privileged.
+        if config.namespace is not None:
+            # The plugin mounts host paths and runs privileged (namespace is None only with plugin `none`).
             namespace = namespace_with_pod_security(
                 f"{name}-namespace", namespace=config.namespace, enforce="privileged", opts=child
             )

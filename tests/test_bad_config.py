@@ -36,8 +36,8 @@ CASES = [
      "no such key"),
     ("section-not-an-object", {"comfyui": "comfyui.madhan.app"}, "comfyui", "comfyui.madhan.app", "an object"),
     ("nested-key-not-an-object", {"ollama.resources": "big"}, "ollama.resources", "big", "an object with the keys"),
-    ("node-selector-boolean-value", {"gpu.nodeSelector": {"nvidia.com/gpu.present": True}}, "gpu.nodeSelector",
-     {"nvidia.com/gpu.present": True}, "values are strings"),
+    ("node-selector-list-value", {"gpu.nodeSelector": {"nvidia.com/gpu.present": ["true"]}}, "gpu.nodeSelector",
+     {"nvidia.com/gpu.present": ["true"]}, "label keys to label values"),
     ("data-path-relative", {"comfyui.dataPath": "root"}, "comfyui.dataPath", "root", "absolute directory path"),
     ("image-tag-with-space", {"comfyui.image.tag": "cu128 megapak"}, "comfyui.image.tag", "cu128 megapak", "pinned image tag"),
     ("image-tag-latest", {"ollama.image.tag": "latest"}, "ollama.image.tag", "latest", "not 'latest'"),
@@ -52,6 +52,29 @@ CASES = [
     ("enabled-as-string", {"comfyui.enabled": "false"}, "comfyui.enabled", "false", "true or false"),
     ("keep-alive-not-a-duration", {"ollama.keepAlive": "5 minutes"}, "ollama.keepAlive", "5 minutes", "duration"),
     ("model-name-with-space", {"ollama.models.pull": ["llama 3"]}, "ollama.models.pull", ["llama 3"], "Ollama model names"),
+    ("storage-size-exponent", {"ollama.storage.size": "1e3"}, "ollama.storage.size", "1e3", "with a unit"),
+    ("storage-size-below-minimum", {"comfyui.storage.size": "512Mi"}, "comfyui.storage.size", "512Mi", "at least 1Gi"),
+    ("memory-without-unit", {"comfyui.resources.limits.memory": "4"}, "comfyui.resources.limits.memory", "4", "with a unit"),
+    ("memory-below-minimum", {"ollama.resources.requests.memory": "1Mi"}, "ollama.resources.requests.memory", "1Mi",
+     "at least 64Mi"),
+    ("uppercase-image-repository", {"ollama.image.repository": "Ollama/ollama"}, "ollama.image.repository",
+     "Ollama/ollama", "path in lowercase"),
+    ("uppercase-image-path-after-registry", {"comfyui.image.repository": "ghcr.io/Team/comfyui"},
+     "comfyui.image.repository", "ghcr.io/Team/comfyui", "path in lowercase"),
+    ("app-namespace-is-the-gpu-namespace", {"ollama.namespace": "nvidia-device-plugin"}, "ollama.namespace",
+     "nvidia-device-plugin", "other than the GPU plumbing's"),
+    ("app-namespace-is-the-gpu-operator-default", {"gpu": {"plugin": "gpu-operator"}, "comfyui.namespace": "gpu-operator"},
+     "comfyui.namespace", "gpu-operator", "default for gpu.plugin 'gpu-operator'"),
+    ("app-namespace-kube-system", {"comfyui.namespace": "kube-system"}, "comfyui.namespace", "kube-system",
+     "not one Kubernetes keeps"),
+    ("app-namespace-default", {"ollama.namespace": "default"}, "ollama.namespace", "default", "not one Kubernetes keeps"),
+    ("app-namespace-kube-public", {"ollama.namespace": "kube-public"}, "ollama.namespace", "kube-public",
+     "not one Kubernetes keeps"),
+    ("app-namespace-kube-node-lease", {"comfyui.namespace": "kube-node-lease"}, "comfyui.namespace", "kube-node-lease",
+     "not one Kubernetes keeps"),
+    ("cidr-with-host-bits", {"ollama.access.allowedSources": ["192.168.1.10/24"]}, "ollama.access.allowedSources",
+     ["192.168.1.10/24"], "no host bits set"),
+    ("keep-alive-other-number", {"ollama.keepAlive": 5}, "ollama.keepAlive", 5, "duration"),
 ]
 
 
@@ -85,5 +108,6 @@ def test_config_error_message_reads_as_the_user_needs_it(run_with):
     assert str(capture.error) == (
         "invalid stack configuration (1 problem(s)):\n"
         '  - homelab-ai:ollama.storage.size = "100GB" is not accepted; '
-        "expected a Kubernetes quantity of bytes such as 100Gi, 512Mi or 500G"
+        "expected a Kubernetes quantity of bytes with a unit (Ki, Mi, Gi, Ti, Pi, Ei, k, M, G, T, P, E) of at least 1Gi, "
+        "such as 100Gi or 500G"
     )
