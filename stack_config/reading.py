@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import functools
 import json
 from typing import Any, Mapping, TypeVar, get_type_hints
 
@@ -154,9 +153,13 @@ def _shape_problems(section: str, tree: dict[str, Any]) -> list[Problem]:
     return problems
 
 
-@functools.cache
+_ATTRIBUTE_TYPES: dict[type, dict[str, Any]] = {}
+
+
 def _attribute_types(cls: type) -> dict[str, Any]:
-    return get_type_hints(cls)
+    if cls not in _ATTRIBUTE_TYPES:
+        _ATTRIBUTE_TYPES[cls] = get_type_hints(cls)
+    return _ATTRIBUTE_TYPES[cls]
 
 
 def _construct(cls: type[T], values: Mapping[str, Any]) -> T:

@@ -106,7 +106,8 @@ def _app_fields(section: str, *, namespace: str, image: tuple[str, str], port: i
 
 FIELDS: tuple[Field, ...] = (
     Field("gpu", "plugin", one_of(*GPU_PLUGINS), "device-plugin",
-          "What makes the GPU node usable: `device-plugin` (NVIDIA k8s-device-plugin chart with NFD and GFD), `gpu-operator`, or `none` (managed elsewhere)."),
+          "What makes the GPU node usable: `device-plugin` (NVIDIA k8s-device-plugin chart with NFD and GFD), "
+          "`gpu-operator`, or `none` (managed elsewhere)."),
     Field("gpu", "namespace", optional(namespace_name), "",
           "Namespace of the GPU plumbing (Pod Security `privileged`); empty means `nvidia-device-plugin` or `gpu-operator` by mode."),
     Field("gpu", "runtimeClass", object_name, "nvidia", "RuntimeClass GPU pods use (declared by the program in `device-plugin` mode)."),
@@ -129,12 +130,14 @@ FIELDS: tuple[Field, ...] = (
           attr="gpu_operator_chart.repository"),
     Field("exposure", "kind", one_of(*EXPOSURE_KINDS), "none",
           "How the apps are reached from outside: `gateway` (HTTPRoute), `ingress`, or `none`."),
-    Field("exposure", "scheme", one_of("http", "https"), "http", "Scheme of the exported external URLs (TLS is the Gateway's or Ingress controller's)."),
+    Field("exposure", "scheme", one_of("http", "https"), "http",
+          "Scheme of the exported external URLs (TLS is the Gateway's or Ingress controller's)."),
     Field("exposure", "gateway.name", optional(object_name), "", "Gateway the HTTPRoutes attach to; required when `kind` is `gateway`.",
           attr="gateway_name"),
     Field("exposure", "gateway.namespace", optional(namespace_name), "", "Namespace of that Gateway; required when `kind` is `gateway`.",
           attr="gateway_namespace"),
-    Field("exposure", "gateway.sectionName", optional(object_name), "", "Listener of that Gateway to attach to; empty attaches to every listener that allows it.",
+    Field("exposure", "gateway.sectionName", optional(object_name), "",
+          "Listener of that Gateway to attach to; empty attaches to every listener that allows it.",
           attr="gateway_section"),
     Field("exposure", "gateway.enforcesAccess", boolean, False,
           "States that the Gateway itself applies the apps' `access` allowlist or forward-auth: an HTTPRoute cannot.",
@@ -158,7 +161,8 @@ FIELDS: tuple[Field, ...] = (
           "`OLLAMA_KEEP_ALIVE`: how long an idle model holds VRAM; empty means 5m with `exclusive`, 1m with `time-slicing`."),
     *_app_fields("comfyui", namespace="comfyui", image=("yanwk/comfyui-boot", "cu128-megapak-20260223"), port=8188,
                  requests=("1000m", "4Gi"), limits=("4000m", "8Gi"), claim="comfyui-data"),
-    Field("comfyui", "dataPath", absolute_path, "/root", "Where the data PVC is mounted: the yanwk images keep ComfyUI, models and outputs under /root."),
+    Field("comfyui", "dataPath", absolute_path, "/root",
+          "Where the data PVC is mounted: the yanwk images keep ComfyUI, models and outputs under /root."),
     Field("comfyui", "managerSecurityLevel", one_of("strong", "normal", "normal-", "weak"), "normal",
           "ComfyUI-Manager `security_level`, written before every start (the images ship `weak`: install anything from the browser)."),
 )

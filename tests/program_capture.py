@@ -158,12 +158,13 @@ def run_program(
     os.environ["PULUMI_CONFIG"] = json.dumps(language_host_config(config))
     mocks.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor)
     # set_mocks installs a finished root stack of its own; the program gets a fresh one, as under the CLI.
-    settings.set_root_resource(None)
+    settings.set_root_resource(None)  # type: ignore[arg-type]  # the SDK's own "no root yet"
+
+    def run() -> None:
+        runpy.run_path(str(program), run_name="__main__")
 
     try:
-        loop.run_until_complete(
-            run_in_stack(lambda: runpy.run_path(str(program), run_name="__main__"))
-        )
+        loop.run_until_complete(run_in_stack(run))
     except Exception as error:  # noqa: BLE001 kept for the test to assert on
         capture.error = error
     finally:
@@ -174,7 +175,7 @@ def run_program(
         loop.run_until_complete(loop.shutdown_default_executor())
         loop.close()
         asyncio.set_event_loop(None)
-        settings.set_root_resource(None)
+        settings.set_root_resource(None)  # type: ignore[arg-type]
         if given is None:
             os.environ.pop("PULUMI_CONFIG", None)
         else:

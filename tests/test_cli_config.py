@@ -11,12 +11,12 @@ from cli_config import cli_typed, config_rm, config_set
 from conftest import changed_config
 from policy_pack_config import PROJECT_DIR, parse_stack_file_config
 from program_capture import Capture, run_program
-from stack_config import ConfigError
+from stack_config import ConfigError, Problem
 
 README = (PROJECT_DIR / "README.md").read_text()
 
 
-def _problems(capture: Capture) -> dict[str, object]:
+def _problems(capture: Capture) -> dict[str, Problem]:
     assert isinstance(capture.error, ConfigError), capture.error
     assert capture.registrations == []
     return {p.key: p for p in capture.error.problems}
