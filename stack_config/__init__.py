@@ -32,6 +32,7 @@ from stack_config.reading import (
     parse_stack_config,
     read_stack_config,
     runtime_config,
+    runtime_secret_keys,
 )
 from stack_config.schema import EXPOSURE_KINDS, FIELDS, GPU_PLUGINS, PROJECT, SECTIONS, SHARING_STRATEGIES, Field
 from stack_config.values import Rejected, quantity_value
@@ -41,5 +42,5 @@ __all__ = [
     "EXPOSURE_KINDS", "ExposureConfig", "ExposureKind", "FIELDS", "Field", "GPU_PLUGINS", "GpuConfig", "GpuPlugin",
     "ImageRef", "OllamaConfig", "PROJECT", "Problem", "Rejected", "Resources", "SECTIONS", "SHARING_STRATEGIES",
     "SharingStrategy", "StackConfig", "Storage", "parse_stack_config", "quantity_value", "read_stack_config",
-    "runtime_config",
+    "runtime_config", "runtime_secret_keys",
 ]

@@ -12,7 +12,8 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
-from typing import Any, Mapping, TypeVar, get_type_hints
+import re
+from typing import Any, Collection, Mapping, TypeVar, get_type_hints
 
 import pulumi.runtime.config
 
@@ -35,6 +36,7 @@ SECTION_TYPES: dict[str, type] = {
 }
 
 _MISSING = object()
+SECRET = "[secret]"
 T = TypeVar("T")
 
 
@@ -53,24 +55,33 @@ def _decoded(value: Any) -> Any:
     return value
 
 
+def runtime_secret_keys() -> frozenset[str]:
+    """Which of those keys the stack holds as secrets (`pulumi config set --secret`)."""
+    given = {**pulumi.runtime.config.get_config_env(), **pulumi.runtime.config.CONFIG.get()}
+    listed = set(pulumi.runtime.config.get_config_secret_keys_env())
+    return frozenset(key.split(":", 1)[1] for key in given
+                     if key.startswith(f"{PROJECT}:") and (key in listed or pulumi.runtime.config.is_config_secret(key)))
+
+
 def read_stack_config() -> StackConfig:
     """Reads every `homelab-ai:*` key of this stack and validates them together."""
-    return parse_stack_config(runtime_config())
+    return parse_stack_config(runtime_config(), secret=runtime_secret_keys())
 
 
-def parse_stack_config(trees: Mapping[str, Any]) -> StackConfig:
+def parse_stack_config(trees: Mapping[str, Any], secret: Collection[str] = ()) -> StackConfig:
     """Validates a stack's `homelab-ai:*` values: key without the prefix -> its YAML (or JSON) value.
 
-    Raises ConfigError naming every bad key, its value and what it accepts.
+    Raises ConfigError naming every bad key, its value and what it accepts; the values of the
+    keys in ``secret`` are not shown.
     """
-    problems = [_unknown_key(key, value) for key, value in trees.items() if key not in SECTIONS]
+    problems = [_unknown_key(key, value, key in secret) for key, value in trees.items() if key not in SECTIONS]
     values: dict[str, Any] = {}
     for section in SECTIONS:
         tree = trees.get(section, {})
         if not isinstance(tree, dict):
             problems.append(Problem(section, tree, f"an object (a YAML map of {section} settings)"))
             tree = {}
-        problems += _shape_problems(section, tree)
+        problems += _shape_problems(section, tree, section in secret)
         for field in (f for f in FIELDS if f.section == section):
             value = _lookup(tree, field.path)
             try:
@@ -78,22 +89,28 @@ def parse_stack_config(trees: Mapping[str, Any]) -> StackConfig:
             except Rejected as rejected:
                 problems.append(Problem(field.key, value, rejected.accepted))
     if problems:
-        raise ConfigError(problems)
+        raise ConfigError(_hidden(problems, secret))
 
     config = _build(values)
     problems = consistency_problems(config)
     if problems:
-        raise ConfigError(problems)
+        raise ConfigError(_hidden(problems, secret))
     return config
 
 
-def _unknown_key(key: str, value: Any) -> Problem:
+def _hidden(problems: list[Problem], secret: Collection[str]) -> list[Problem]:
+    """The problems, with the values of secret keys replaced: an error message ends up in CI logs."""
+    return [dataclasses.replace(p, value=SECRET) if not p.missing and (p.key in secret or re.split(r"[.\[]", p.key)[0] in secret)
+            else p for p in problems]
+
+
+def _unknown_key(key: str, value: Any, hidden: bool) -> Problem:
     """A top-level key the program does not read, with the likely slip behind it."""
     first, dot, rest = key.partition(".")
     sections = ", ".join(f"{PROJECT}:{s}" for s in SECTIONS)
     section = first if first in SECTIONS else next(iter(difflib.get_close_matches(first, SECTIONS, n=1)), None)
     if dot and section:
-        shown = value if isinstance(value, str) else json.dumps(value)
+        shown = "<value>" if hidden else value if isinstance(value, str) else json.dumps(value)
         return Problem(key, value, f"no such key: `pulumi config set` without --path stores {PROJECT}:{key} as a key of "
                                    f"its own. Did you mean `pulumi config set --path {section}.{rest} {shown}`? "
                                    f"(then `pulumi config rm '{key}'`)")
@@ -126,7 +143,7 @@ def _path_key(section: str, parts: tuple[str, ...]) -> str:
     return section + "".join(f'["{part}"]' if "." in part else f".{part}" for part in parts)
 
 
-def _shape_problems(section: str, tree: dict[str, Any]) -> list[Problem]:
+def _shape_problems(section: str, tree: dict[str, Any], hidden: bool) -> list[Problem]:
     """Every key the stack sets must be one the program reads: a typo must not fall back to a default."""
     fields = [(tuple(f.path.split(".")), f) for f in FIELDS if f.section == section]
     problems = []
@@ -139,7 +156,7 @@ def _shape_problems(section: str, tree: dict[str, Any]) -> list[Problem]:
             nested = "".join(f"\n{'  ' * (i + 1)}{piece}:" for i, piece in enumerate(split))
             problems.append(Problem(key, value, (
                 f"nested keys, not one key with dots in its name: in Pulumi.<stack>.yaml write{nested} "
-                f"{json.dumps(value)}\nunder {PROJECT}:{section}, or run "
+                f"{'<value>' if hidden else json.dumps(value)}\nunder {PROJECT}:{section}, or run "
                 f"`pulumi config set --path {section}.{'.'.join(split)} <value>`")))
             continue
         below = [".".join(path[len(parts):]) for path, _ in fields if path[:len(parts)] == parts and len(path) > len(parts)]

@@ -3,7 +3,8 @@
 The program runs exactly as the Python language host runs it (`runpy` inside `run_in_stack`),
 with the stack's whole config handed over as the language host does: one JSON map of key to
 string in PULUMI_CONFIG (constructConfig, sdk/python/cmd/pulumi-language-python/main.go in
-pulumi/pulumi), an object value as JSON text and a scalar as its text (`true`, `5`). A MockMonitor subclass keeps each RegisterResourceRequest
+pulumi/pulumi), an object value as JSON text and a scalar as its text (`true`, `5`), and the
+secret keys' names in PULUMI_CONFIG_SECRET_KEYS. A MockMonitor subclass keeps each RegisterResourceRequest
 whole, so options the plain mocks drop (parent, protect, retainOnDelete, dependencies) are
 asserted too.
 """
@@ -18,7 +19,7 @@ import threading
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Sequence
 
 import pulumi
 from google.protobuf import json_format
@@ -142,7 +143,8 @@ class RecordingMonitor(mocks.MockMonitor):
 
 
 def run_program(
-    config: dict[str, Any], stack: str = "homelab", preview: bool = False, program: Path = PROJECT_DIR / "__main__.py"
+    config: dict[str, Any], stack: str = "homelab", preview: bool = False, program: Path = PROJECT_DIR / "__main__.py",
+    secret_keys: Sequence[str] = (),
 ) -> Capture:
     """Runs ``program`` with ``config`` (a stack file's `config:` map, YAML values) and records it.
 
@@ -154,8 +156,9 @@ def run_program(
     # The loop comes first: set_mocks starts RPCs for its own root stack on the current loop.
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    given = os.environ.get("PULUMI_CONFIG")
+    given = {name: os.environ.get(name) for name in ("PULUMI_CONFIG", "PULUMI_CONFIG_SECRET_KEYS")}
     os.environ["PULUMI_CONFIG"] = json.dumps(language_host_config(config))
+    os.environ["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps(list(secret_keys))
     mocks.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor)
     # set_mocks installs a finished root stack of its own; the program gets a fresh one, as under the CLI.
     settings.set_root_resource(None)  # type: ignore[arg-type]  # the SDK's own "no root yet"
@@ -176,10 +179,11 @@ def run_program(
         loop.close()
         asyncio.set_event_loop(None)
         settings.set_root_resource(None)  # type: ignore[arg-type]
-        if given is None:
-            os.environ.pop("PULUMI_CONFIG", None)
-        else:
-            os.environ["PULUMI_CONFIG"] = given
+        for name, value in given.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
     return capture
 
 

@@ -134,3 +134,14 @@ def test_the_readmes_one_field_example_sets_one_field(homelab_config):
     _, _, _, flag, key, text = shlex.split(line)
     parsed = parse_stack_file_config(config_set(homelab_config, key, text, path=flag == "--path"))
     assert parsed.ollama.replicas == 0 and parsed.ollama.gpu_demand == 0
+
+
+def test_a_secret_keys_value_stays_out_of_the_error(homelab_config):
+    config = config_set(homelab_config, "ollama.replicas", "s3cr3t-token")
+    config = config_set(config, "comfyui.access.forwardAuthUrl", "ftp://user:s3cr3t@auth", path=True)
+    capture = run_program(config, secret_keys=["homelab-ai:ollama.replicas", "homelab-ai:comfyui"])
+    problems = _problems(capture)
+    assert set(problems) == {"ollama.replicas", "comfyui.access.forwardAuthUrl"}
+    assert "s3cr3t" not in str(capture.error)
+    assert problems["comfyui.access.forwardAuthUrl"].value == "[secret]"
+    assert "`pulumi config set --path ollama.replicas <value>`" in problems["ollama.replicas"].accepted
