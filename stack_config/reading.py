@@ -18,7 +18,7 @@ from typing import Any, Collection, Mapping, TypeVar, get_type_hints
 import pulumi.runtime.config
 
 from stack_config.checks import consistency_problems
-from stack_config.model import ComfyUIConfig, ExposureConfig, GpuConfig, OllamaConfig, StackConfig
+from stack_config.model import StackConfig
 from stack_config.problems import ConfigError, Problem
 from stack_config.schema import FIELDS, PROJECT, SECTIONS, Field
 from stack_config.values import Rejected
@@ -30,10 +30,6 @@ DEFAULT_KEEP_ALIVE = {"exclusive": "5m", "time-slicing": "1m"}
 
 # Where each GPU plugin mode lives unless the stack says otherwise.
 DEFAULT_GPU_NAMESPACE = {"device-plugin": "nvidia-device-plugin", "gpu-operator": "gpu-operator"}
-
-SECTION_TYPES: dict[str, type] = {
-    "gpu": GpuConfig, "exposure": ExposureConfig, "ollama": OllamaConfig, "comfyui": ComfyUIConfig,
-}
 
 _MISSING = object()
 SECRET = "[secret]"
@@ -196,7 +192,8 @@ def _construct(cls: type[T], values: Mapping[str, Any]) -> T:
 
 def _section(section: str, values: Mapping[str, Any], resolved: Mapping[str, Any]) -> Any:
     rows: list[Field] = [f for f in FIELDS if f.section == section]
-    return _construct(SECTION_TYPES[section], {f.attribute: resolved.get(f.key, values[f.key]) for f in rows})
+    # The section's dataclass is the type of its attribute of StackConfig.
+    return _construct(_attribute_types(StackConfig)[section], {f.attribute: resolved.get(f.key, values[f.key]) for f in rows})
 
 
 def _build(values: Mapping[str, Any]) -> StackConfig:
