@@ -45,7 +45,7 @@ _DNS_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _DNS_LABEL_RE = re.compile(rf"^{_DNS_LABEL}$")
 _DNS_SUBDOMAIN_RE = re.compile(rf"^{_DNS_LABEL}(?:\.{_DNS_LABEL})*$")
 _HOSTNAME_RE = re.compile(rf"^{_DNS_LABEL}(?:\.{_DNS_LABEL})+$")
-# Docker's reference grammar (distribution/reference, reference.go): path components are lowercase;
+# Docker's reference grammar (distribution/reference, regexp.go): path components are lowercase;
 # the first component is a registry host only if it has a '.' or a ':' or is `localhost`.
 _REGISTRY_HOST_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::\d+)?$")
 _IMAGE_PATH_RE = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$")
@@ -219,7 +219,7 @@ _DURATION_RE = re.compile(r"^(?:-1|0|(?:\d+(?:\.\d+)?(?:h|m|s|ms))+)$")
 def go_duration(value: Any) -> str:
     accepted = "a duration such as 30s, 5m or 1h30m (0 unloads at once, -1 keeps models loaded)"
     # `pulumi config set --path ollama.keepAlive 0` stores the number 0: it means what the text "0" does.
-    if value in (0, -1) and not isinstance(value, bool):
+    if type(value) is int and value in (0, -1):
         return str(value)
     if not isinstance(value, str) or len(value) > 32 or not _DURATION_RE.match(value):
         raise Rejected(accepted)
