@@ -11,7 +11,7 @@ from cli_config import cli_typed, config_rm, config_set
 from conftest import changed_config
 from policy_pack_config import PROJECT_DIR, parse_stack_file_config
 from program_capture import Capture, run_program
-from stack_config import ConfigError, Problem
+from stack_config import FIELDS, ConfigError, Field, Problem, StackConfig, parse_stack_config
 
 README = (PROJECT_DIR / "README.md").read_text()
 
@@ -145,3 +145,21 @@ def test_a_secret_keys_value_stays_out_of_the_error(homelab_config):
     assert "s3cr3t" not in str(capture.error)
     assert problems["comfyui.access.forwardAuthUrl"].value == "[secret]"
     assert "`pulumi config set --path ollama.replicas <value>`" in problems["ollama.replicas"].accepted
+
+
+def _attribute(config: StackConfig, field: Field) -> object:
+    node: object = getattr(config, field.section)
+    for name in field.attribute.split("."):
+        node = getattr(node, name)
+    return node
+
+
+SCALAR_FIELDS = [f for f in FIELDS if not isinstance(f.default, (dict, list))]
+
+
+@pytest.mark.parametrize("field", SCALAR_FIELDS, ids=lambda f: f.key)
+def test_every_scalar_key_set_from_the_cli_to_its_default_text_reads_as_the_default(field):
+    text = str(field.default).lower() if isinstance(field.default, bool) else str(field.default)
+    config = config_set({}, field.key, text, path=True)
+    parsed = parse_stack_file_config(config)
+    assert _attribute(parsed, field) == _attribute(parse_stack_config({}), field)
