@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from stack_config import PROJECT, SECTIONS, ConfigError, StackConfig, parse_stack_config
+from stack_config import PROJECT, ConfigError, StackConfig, parse_stack_config
 
 PROJECT_DIR = Path(__file__).resolve().parent
 
@@ -28,10 +28,8 @@ def stack_file_config(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, 
 
 
 def parse_stack_file_config(config: dict[str, Any]) -> StackConfig:
-    """Validates a stack file's `homelab-ai:*` values as the program does when the CLI hands them over."""
-    return parse_stack_config({
-        section: json.dumps(config[f"{PROJECT}:{section}"]) for section in SECTIONS if f"{PROJECT}:{section}" in config
-    })
+    """Validates a stack file's `homelab-ai:*` values as the program does; other namespaces' keys are not ours."""
+    return parse_stack_config({key.split(":", 1)[1]: value for key, value in config.items() if key.startswith(f"{PROJECT}:")})
 
 
 def read_stack_file(stack: str, project_dir: Path = PROJECT_DIR) -> StackConfig:

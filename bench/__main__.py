@@ -44,7 +44,7 @@ def table(results: dict) -> str:
         f"| {program['bare_s']:.3f} s (same SDK modules, one resource) | {program['ratio']:.2f} "
         f"| <= {program['goal_ratio']} ({_met(program['ratio'], program['goal_ratio'])}) |",
     ]
-    for row, base, ratio in zip(ours, floor, pack["ratios"]):
+    for row, base, ratio in zip(ours, floor, pack["ratios"], strict=True):
         lines.append(
             f"| Policy pack, {row['size']:,} resources (Analyze each + AnalyzeStack, min of {pack['repeats']}) "
             f"| {row['total_s']:.2f} s, {row['resources_per_s']:,.0f} res/s | {base['total_s']:.2f} s, "

@@ -57,7 +57,7 @@ def measure(sizes: tuple[int, ...], repeats: int) -> dict:
                              "total_s": total, "resources_per_s": size / total})
             results["packs"][pack] = rows
     ours, floor = results["packs"]["homelab-ai-gpu"], results["packs"]["no-op"]
-    results["ratios"] = [a["total_s"] / b["total_s"] for a, b in zip(ours, floor)]
+    results["ratios"] = [a["total_s"] / b["total_s"] for a, b in zip(ours, floor, strict=True)]
     results["goal_ratio"] = 1.5
     results["slope_ms_per_resource"] = {pack: _slope(rows) * 1000 for pack, rows in results["packs"].items()}
     results["ms_per_resource"] = {pack: [r["total_s"] / r["size"] * 1000 for r in rows]
@@ -69,4 +69,4 @@ def _slope(rows: list[dict]) -> float:
     """Least-squares seconds per resource: linear growth keeps ms per resource flat across sizes."""
     xs, ys = [r["size"] for r in rows], [r["total_s"] for r in rows]
     mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
-    return sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys)) / sum((x - mean_x) ** 2 for x in xs)
+    return sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / sum((x - mean_x) ** 2 for x in xs)

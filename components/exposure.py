@@ -16,14 +16,15 @@ ACCESS_ANNOTATION = "homelab-ai/access"
 
 
 def access_annotations(exposure: ExposureConfig, access: Access) -> dict[str, str]:
-    if access.public:
+    # An allowlist of every address (0.0.0.0/0) guards nothing: config accepts it only as public.
+    if access.public or not access.protected:
         return {ACCESS_ANNOTATION: "public"}
     if exposure.kind == "gateway":
         return {ACCESS_ANNOTATION: "gateway-enforced"}
     annotations = {}
-    if access.allowed_sources:
+    if access.allowed_sources and exposure.ingress_allowlist_annotation:
         annotations[exposure.ingress_allowlist_annotation] = ",".join(access.allowed_sources)
-    if access.forward_auth_url:
+    if access.forward_auth_url and exposure.ingress_forward_auth_annotation:
         annotations[exposure.ingress_forward_auth_annotation] = access.forward_auth_url
     return annotations
 

@@ -123,8 +123,8 @@ class GpuNodeStack(pulumi.ComponentResource):
             None if config.runtime_class is None else pulumi.Output.from_input(config.runtime_class)
         )
 
-        if config.plugin != "none":
-            # The plugin mounts host paths and runs privileged.
+        if config.namespace is not None:
+            # The plugin mounts host paths and runs privileged (namespace is None only with plugin `none`).
             namespace = namespace_with_pod_security(
                 f"{name}-namespace", namespace=config.namespace, enforce="privileged", opts=child
             )

@@ -131,7 +131,8 @@ class OllamaRelease(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[args.gpu]),
         )
 
-        service_name = release.name
+        # The release is named RELEASE_NAME, so its name output is never empty.
+        service_name = release.name.apply(lambda given: given or RELEASE_NAME)
         self.internal_url, self.external_url = expose_app(
             name, app=config, exposure=args.exposure, namespace=self.namespace, service_name=service_name,
             pod_labels=POD_LABELS, opts=child,

@@ -15,7 +15,8 @@ CHART_VALUES_DIR = Path(__file__).resolve().parent / "chart_values"
 
 def known_paths(chart: str, version: str) -> tuple[set[str], set[str]]:
     """(leaf paths, free-form container paths) of one chart version."""
-    leaves, free_form = set(), set()
+    leaves: set[str] = set()
+    free_form: set[str] = set()
     for line in (CHART_VALUES_DIR / f"{chart}-{version}.paths").read_text().splitlines():
         if not line or line.startswith("#"):
             continue

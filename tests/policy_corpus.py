@@ -489,7 +489,7 @@ CORPUS: list[Case] = [
     ),
     workload("node-selector-as-a-list", "Pod", pod_spec(nodeSelector=["nvidia.com/gpu.present"])),
     workload("affinity-as-a-string", "Pod", pod_spec(nodeSelector=DELETE, affinity="gpu")),
-    workload("image-as-a-number", "Pod", pod_spec(container(image=5))),
+    workload("image-as-a-number", "Pod", pod_spec(container(image=5))),  # type: ignore[arg-type]  # the wrong type is the case
     chart_case("release-with-string-values", {"chart": "ollama", "values": "gpu: on"}),
     chart_case("release-with-list-for-ollama-values", release({"ollama": ["gpu"], "runtimeClassName": ""})),
     chart_case("release-with-numeric-chart", {"chart": 7, "values": OLLAMA_VALUES}),

@@ -150,7 +150,7 @@ class PolicyEngine:
         """
         request = analyzer_pb2.ConfigureAnalyzerRequest()
         for policy in self.info().policies:
-            level: int = policy.enforcementLevel
+            level: analyzer_pb2.EnforcementLevel.ValueType = policy.enforcementLevel
             properties = {
                 key: value["default"]
                 for key, value in json_format.MessageToDict(policy.configSchema.properties).items()

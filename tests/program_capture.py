@@ -1,8 +1,10 @@
 """Runs the real program (`__main__.py`) under Pulumi's mocks and records what the engine would receive.
 
 The program runs exactly as the Python language host runs it (`runpy` inside `run_in_stack`),
-with the stack's config as the CLI would hand it over: Pulumi.<stack>.yaml values as JSON
-strings keyed `homelab-ai:<section>`. A MockMonitor subclass keeps each RegisterResourceRequest
+with the stack's whole config handed over as the language host does: one JSON map of key to
+string in PULUMI_CONFIG (constructConfig, sdk/python/cmd/pulumi-language-python/main.go in
+pulumi/pulumi), an object value as JSON text and a scalar as its text (`true`, `5`), and the
+secret keys' names in PULUMI_CONFIG_SECRET_KEYS. A MockMonitor subclass keeps each RegisterResourceRequest
 whole, so options the plain mocks drop (parent, protect, retainOnDelete, dependencies) are
 asserted too.
 """
@@ -11,12 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import runpy
 import threading
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Sequence
 
 import pulumi
 from google.protobuf import json_format
@@ -140,9 +143,10 @@ class RecordingMonitor(mocks.MockMonitor):
 
 
 def run_program(
-    config: dict[str, Any], stack: str = "homelab", preview: bool = False, program: Path = PROJECT_DIR / "__main__.py"
+    config: dict[str, Any], stack: str = "homelab", preview: bool = False, program: Path = PROJECT_DIR / "__main__.py",
+    secret_keys: Sequence[str] = (),
 ) -> Capture:
-    """Runs ``program`` with ``config`` (keys `homelab-ai:<section>`, YAML values) and records it.
+    """Runs ``program`` with ``config`` (a stack file's `config:` map, YAML values) and records it.
 
     An exception the program raises is kept in ``Capture.error`` rather than raised, so a test
     can assert both the error and that nothing was registered before it.
@@ -152,17 +156,18 @@ def run_program(
     # The loop comes first: set_mocks starts RPCs for its own root stack on the current loop.
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    pulumi.runtime.set_all_config(
-        {key: value if isinstance(value, str) else json.dumps(value) for key, value in config.items()}, []
-    )
+    given = {name: os.environ.get(name) for name in ("PULUMI_CONFIG", "PULUMI_CONFIG_SECRET_KEYS")}
+    os.environ["PULUMI_CONFIG"] = json.dumps(language_host_config(config))
+    os.environ["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps(list(secret_keys))
     mocks.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor)
     # set_mocks installs a finished root stack of its own; the program gets a fresh one, as under the CLI.
-    settings.set_root_resource(None)
+    settings.set_root_resource(None)  # type: ignore[arg-type]  # the SDK's own "no root yet"
+
+    def run() -> None:
+        runpy.run_path(str(program), run_name="__main__")
 
     try:
-        loop.run_until_complete(
-            run_in_stack(lambda: runpy.run_path(str(program), run_name="__main__"))
-        )
+        loop.run_until_complete(run_in_stack(run))
     except Exception as error:  # noqa: BLE001 kept for the test to assert on
         capture.error = error
     finally:
@@ -173,6 +178,15 @@ def run_program(
         loop.run_until_complete(loop.shutdown_default_executor())
         loop.close()
         asyncio.set_event_loop(None)
-        settings.set_root_resource(None)
-        pulumi.runtime.set_all_config({}, [])
+        settings.set_root_resource(None)  # type: ignore[arg-type]
+        for name, value in given.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
     return capture
+
+
+def language_host_config(config: dict[str, Any]) -> dict[str, str]:
+    """A stack file's config as the language host passes it: every value a string, objects as JSON."""
+    return {key: value if isinstance(value, str) else json.dumps(value) for key, value in config.items()}

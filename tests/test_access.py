@@ -3,8 +3,11 @@ deliberately public, or refused; NetworkPolicies fence both namespaces either wa
 
 from __future__ import annotations
 
+import ipaddress
+
 import pytest
 
+from policy_pack_config import parse_stack_file_config
 from program_capture import Capture
 from stack_config import ConfigError
 
@@ -19,8 +22,31 @@ def _problem_keys(capture: Capture) -> list[str]:
 
 
 @pytest.mark.parametrize("app", APPS)
-def test_homelab_exposes_each_app_only_to_the_lan(homelab_config, app):
-    assert homelab_config[f"homelab-ai:{app}"]["access"] == {"allowedSources": ["192.168.1.0/24"]}
+def test_homelab_exposes_each_app_only_to_private_networks(homelab_config, homelab: Capture, app):
+    access = getattr(parse_stack_file_config(homelab_config), app).access
+    assert access.protected and not access.public and access.forward_auth_url is None
+    assert access.allowed_sources and all(ipaddress.ip_network(source).is_private for source in access.allowed_sources)
+    assert homelab.named(f"{app}-route").inputs["metadata"]["annotations"] == {"homelab-ai/access": "gateway-enforced"}
+
+
+EVERY_ADDRESS = {"ipv4": ["0.0.0.0/0"], "ipv6": ["192.168.1.0/24", "::/0"], "ipv4-halves": ["0.0.0.0/1", "128.0.0.0/1"]}
+
+
+@pytest.mark.parametrize("app", APPS)
+@pytest.mark.parametrize("sources", EVERY_ADDRESS.values(), ids=EVERY_ADDRESS.keys())
+def test_an_allowlist_of_every_address_is_refused_as_unacknowledged_public_exposure(run_with, app, sources):
+    capture = run_with({f"{app}.access.allowedSources": sources})
+    assert _problem_keys(capture) == [f"{app}.access.allowedSources"]
+    (problem,) = capture.error.problems
+    assert problem.value == sources
+    assert "admit every address" in problem.accepted and f"{app}.access.public: true" in problem.accepted
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_an_acknowledged_allowlist_of_every_address_is_a_public_route_not_a_guarded_one(run_with, app):
+    capture = run_with({f"{app}.access": {"allowedSources": ["0.0.0.0/0", "::/0"], "public": True}})
+    assert capture.error is None
+    assert capture.named(f"{app}-route").inputs["metadata"]["annotations"] == {"homelab-ai/access": "public"}
 
 
 @pytest.mark.parametrize("app", APPS)

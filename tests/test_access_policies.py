@@ -8,7 +8,7 @@ import pytest
 from google.protobuf import json_format
 
 from policy_corpus import DEFAULT_DENY, GUARDED_ROUTES, manifest, pod_spec
-from policy_engine import PolicyEngine, Resource
+from policy_engine import PolicyEngine, Resource, struct
 from program_capture import Capture
 
 NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
@@ -31,7 +31,7 @@ def _fired(engine: PolicyEngine, resources: list[Resource], policy: str) -> list
 
 
 def _without_annotations(resource: Resource) -> Resource:
-    props = json_format.MessageToDict(resource.properties)
+    props = json_format.MessageToDict(struct(resource.properties))
     props["metadata"].pop("annotations", None)
     return dataclasses.replace(resource, properties=props)
 

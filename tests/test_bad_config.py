@@ -36,8 +36,8 @@ CASES = [
      "no such key"),
     ("section-not-an-object", {"comfyui": "comfyui.madhan.app"}, "comfyui", "comfyui.madhan.app", "an object"),
     ("nested-key-not-an-object", {"ollama.resources": "big"}, "ollama.resources", "big", "an object with the keys"),
-    ("node-selector-boolean-value", {"gpu.nodeSelector": {"nvidia.com/gpu.present": True}}, "gpu.nodeSelector",
-     {"nvidia.com/gpu.present": True}, "values are strings"),
+    ("node-selector-list-value", {"gpu.nodeSelector": {"nvidia.com/gpu.present": ["true"]}}, "gpu.nodeSelector",
+     {"nvidia.com/gpu.present": ["true"]}, "label keys to label values"),
     ("data-path-relative", {"comfyui.dataPath": "root"}, "comfyui.dataPath", "root", "absolute directory path"),
     ("image-tag-with-space", {"comfyui.image.tag": "cu128 megapak"}, "comfyui.image.tag", "cu128 megapak", "pinned image tag"),
     ("image-tag-latest", {"ollama.image.tag": "latest"}, "ollama.image.tag", "latest", "not 'latest'"),
@@ -67,6 +67,29 @@ CASES = [
      "the driver lines Talos ships for gpu.platform 'talos-1.13'"),
     ("cuda-13-image-on-driver-570", {"comfyui.image.tag": "cu130-megapak-pt211-20260701"}, "comfyui.image.tag",
      "cu130-megapak-pt211-20260701", "CUDA 13 images need driver 580 or newer"),
+    ("storage-size-exponent", {"ollama.storage.size": "1e3"}, "ollama.storage.size", "1e3", "with a unit"),
+    ("storage-size-below-minimum", {"comfyui.storage.size": "512Mi"}, "comfyui.storage.size", "512Mi", "at least 1Gi"),
+    ("memory-without-unit", {"comfyui.resources.limits.memory": "4"}, "comfyui.resources.limits.memory", "4", "with a unit"),
+    ("memory-below-minimum", {"ollama.resources.requests.memory": "1Mi"}, "ollama.resources.requests.memory", "1Mi",
+     "at least 64Mi"),
+    ("uppercase-image-repository", {"ollama.image.repository": "Ollama/ollama"}, "ollama.image.repository",
+     "Ollama/ollama", "path in lowercase"),
+    ("uppercase-image-path-after-registry", {"comfyui.image.repository": "ghcr.io/Team/comfyui"},
+     "comfyui.image.repository", "ghcr.io/Team/comfyui", "path in lowercase"),
+    ("app-namespace-is-the-gpu-namespace", {"ollama.namespace": "nvidia-device-plugin"}, "ollama.namespace",
+     "nvidia-device-plugin", "other than the GPU plumbing's"),
+    ("app-namespace-is-the-gpu-operator-default", {"gpu": {"plugin": "gpu-operator"}, "comfyui.namespace": "gpu-operator"},
+     "comfyui.namespace", "gpu-operator", "default for gpu.plugin 'gpu-operator'"),
+    ("app-namespace-kube-system", {"comfyui.namespace": "kube-system"}, "comfyui.namespace", "kube-system",
+     "not one Kubernetes keeps"),
+    ("app-namespace-default", {"ollama.namespace": "default"}, "ollama.namespace", "default", "not one Kubernetes keeps"),
+    ("app-namespace-kube-public", {"ollama.namespace": "kube-public"}, "ollama.namespace", "kube-public",
+     "not one Kubernetes keeps"),
+    ("app-namespace-kube-node-lease", {"comfyui.namespace": "kube-node-lease"}, "comfyui.namespace", "kube-node-lease",
+     "not one Kubernetes keeps"),
+    ("cidr-with-host-bits", {"ollama.access.allowedSources": ["192.168.1.10/24"]}, "ollama.access.allowedSources",
+     ["192.168.1.10/24"], "no host bits set"),
+    ("keep-alive-other-number", {"ollama.keepAlive": 5}, "ollama.keepAlive", 5, "duration"),
 ]
 
 
@@ -100,5 +123,6 @@ def test_config_error_message_reads_as_the_user_needs_it(run_with):
     assert str(capture.error) == (
         "invalid stack configuration (1 problem(s)):\n"
         '  - homelab-ai:ollama.storage.size = "100GB" is not accepted; '
-        "expected a Kubernetes quantity of bytes such as 100Gi, 512Mi or 500G"
+        "expected a Kubernetes quantity of bytes with a unit (Ki, Mi, Gi, Ti, Pi, Ei, k, M, G, T, P, E) of at least 1Gi, "
+        "such as 100Gi or 500G"
     )

@@ -111,6 +111,6 @@ def test_operator_mode_without_metrics_turns_the_charts_default_exporter_off(run
 ], ids=lambda case: json.dumps(case)[:48])
 def test_metrics_config_refuses_what_cannot_run(gpu, key, words):
     with pytest.raises(ConfigError) as raised:
-        parse_stack_config({"gpu": json.dumps(gpu)})
+        parse_stack_config({"gpu": gpu})
     problems = {p.key: p.accepted for p in raised.value.problems}
     assert words in problems[key]

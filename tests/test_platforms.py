@@ -109,6 +109,7 @@ GPU = GpuResources(("nvidia.com/gpu",), ("nvidia.com/mig-",))
 ])
 def test_runtime_class_rule_accepts_no_class_only_where_cdi_injects_the_gpu(runtime_class, cdi_injection, fires):
     pod = pod_template(TYPES["Deployment"], "app", manifest("Deployment", pod_spec(runtimeClassName=runtime_class)))
+    assert pod is not None
     assert bool(runtime_class_violations(pod, GPU, ("nvidia",), cdi_injection)) is fires
 
 

@@ -36,7 +36,7 @@ from policy_corpus import (
     release,
     workload,
 )
-from policy_engine import POLICY_PACK_DIR, Diagnostic, PolicyEngine, Resource
+from policy_engine import POLICY_PACK_DIR, Diagnostic, PolicyEngine, Resource, struct
 from policy_pack_config import policy_pack_config, read_stack_file
 from program_capture import Capture
 
@@ -164,7 +164,7 @@ def test_policies_read_the_homelab_gpu_workloads(engine, homelab_resources, kind
     resource = _homelab_resource(homelab_resources, kind)
     assert engine.analyze_resource(resource) == []
 
-    broken = changed(json_format.MessageToDict(resource.properties), path, value)
+    broken = changed(json_format.MessageToDict(struct(resource.properties)), path, value)
     diagnostics = engine.analyze_resource(dataclasses.replace(resource, properties=broken))
 
     assert [(d.policy, d.level) for d in diagnostics] == [(policy, DEFAULT_LEVELS[policy])]

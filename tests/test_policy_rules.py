@@ -121,6 +121,7 @@ def test_resources_without_a_readable_pod_template_are_skipped(resource_type):
 def test_runtime_class_rule_reads_a_release_like_a_deployment():
     deployment = pod_template(TYPES["Deployment"], "app", manifest("Deployment", pod_spec(runtimeClassName="runc")))
     chart = pod_template("kubernetes:helm.sh/v3:Release", "ollama", release(runtimeClassName="runc"))
+    assert deployment is not None and chart is not None
 
     assert runtime_class_violations(deployment, DEFAULT.gpu, DEFAULT.runtime_classes) == [
         "Deployment 'app': container 'app' asks for nvidia.com/gpu: 1 but runtimeClassName is 'runc'; "
@@ -135,4 +136,4 @@ def test_runtime_class_rule_reads_a_release_like_a_deployment():
 def test_strategy_rule_applies_to_deployments_only():
     for kind in ("StatefulSet", "DaemonSet", "Job", "Pod"):
         pod = pod_template(TYPES[kind], "app", manifest(kind, pod_spec()))
-        assert update_strategy_violations(pod, DEFAULT.gpu) == [], kind
+        assert pod is not None and update_strategy_violations(pod, DEFAULT.gpu) == [], kind

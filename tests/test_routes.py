@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 
 import pytest
 
@@ -68,6 +67,6 @@ def test_route_settings_refuse_what_the_gateway_or_nginx_cannot_take(key, value,
         node = node.setdefault(part, {})
     node[leaf] = value
     with pytest.raises(ConfigError) as raised:
-        parse_stack_config({section: json.dumps(tree)})
+        parse_stack_config({section: tree})
     problems = {p.key: p for p in raised.value.problems}
     assert problems[key].value == value and words in problems[key].accepted

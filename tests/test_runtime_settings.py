@@ -15,7 +15,7 @@ from stack_config import ConfigError, parse_stack_config
 def _problems(sections: dict[str, dict[str, Any]]) -> dict[str, str]:
     """key -> what is accepted, for a config of just these sections."""
     with pytest.raises(ConfigError) as raised:
-        parse_stack_config({section: json.dumps(tree) for section, tree in sections.items()})
+        parse_stack_config(sections)
     return {p.key: p.accepted for p in raised.value.problems}
 
 
@@ -86,7 +86,7 @@ def test_ollama_env_refuses_what_ollama_would_ignore(env, words):
 
 
 def test_quantized_kv_cache_with_flash_attention_is_accepted():
-    config = parse_stack_config({"ollama": json.dumps({"env": {"OLLAMA_KV_CACHE_TYPE": "q4_0", "OLLAMA_FLASH_ATTENTION": "1"}})})
+    config = parse_stack_config({"ollama": {"env": {"OLLAMA_KV_CACHE_TYPE": "q4_0", "OLLAMA_FLASH_ATTENTION": "1"}}})
     assert config.ollama.env == {"OLLAMA_FLASH_ATTENTION": "true", "OLLAMA_KV_CACHE_TYPE": "q4_0"}
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
+import dataclasses
 from decimal import Decimal
+from typing import get_type_hints
 
 import pytest
 
-from stack_config import ConfigError, parse_stack_config, quantity_value
+from stack_config import FIELDS, SECTIONS, ConfigError, StackConfig, parse_stack_config, quantity_value
 
 
 def test_an_empty_stack_gets_todays_platform_the_seed_values_and_no_exposure():
@@ -43,20 +44,37 @@ def test_non_quantities_are_refused(text):
         quantity_value(text)
 
 
-@pytest.mark.parametrize("size", ["100Gi", "500G", "1Ti", "107374182400"])
-def test_storage_sizes_in_any_kubernetes_spelling_are_accepted(size):
-    config = parse_stack_config({"ollama": json.dumps({"storage": {"size": size}})})
+@pytest.mark.parametrize("size", ["100Gi", "500G", "1Ti", "1Gi", "1073741824k"])
+def test_storage_sizes_with_a_byte_unit_are_accepted(size):
+    config = parse_stack_config({"ollama": {"storage": {"size": size}}})
     assert config.ollama.storage.size == size
 
 
-def test_section_given_as_invalid_json_names_the_section():
+@pytest.mark.parametrize("size", ["107374182400", "1e3", "1e11", "1023Mi", "100000m", "4"])
+def test_storage_sizes_without_a_byte_unit_or_below_one_gibibyte_are_refused(size):
     with pytest.raises(ConfigError) as raised:
-        parse_stack_config({"gpu": "{plugin: device-plugin"})
-    assert [p.key for p in raised.value.problems] == ["gpu"]
+        parse_stack_config({"ollama": {"storage": {"size": size}}})
+    [problem] = raised.value.problems
+    assert problem.key == "ollama.storage.size" and problem.value == size
+    assert "with a unit" in problem.accepted and "at least 1Gi" in problem.accepted
+
+
+@pytest.mark.parametrize("memory", ["4", "63Mi", "4e9", "512"])
+def test_memory_without_a_byte_unit_or_below_64_mebibytes_is_refused(memory):
+    with pytest.raises(ConfigError) as raised:
+        parse_stack_config({"comfyui": {"resources": {"requests": {"memory": memory}}}})
+    assert [(p.key, p.value) for p in raised.value.problems] == [("comfyui.resources.requests.memory", memory)]
+    assert "at least 64Mi" in raised.value.problems[0].accepted
+
+
+def test_cpu_written_as_a_yaml_number_means_that_many_cpus():
+    config = parse_stack_config({"ollama": {"resources": {"requests": {"cpu": 0.5}, "limits": {"cpu": 4}}}})
+    assert config.ollama.resources.requests()["cpu"] == "0.5"
+    assert config.ollama.resources.limits()["cpu"] == "4"
 
 
 def test_an_empty_talos_1_12_stack_gets_the_seed_plumbing_and_image():
-    config = parse_stack_config({"gpu": '{"platform": "talos-1.12"}'})
+    config = parse_stack_config({"gpu": {"platform": "talos-1.12"}})
     assert (config.gpu.driver, config.gpu.plugin, config.gpu.runtime_class) == ("570", "device-plugin", "nvidia")
     assert config.gpu.namespace == "nvidia-device-plugin" and config.gpu.gpu_operator_chart.version == "v25.10.1"
     assert config.comfyui.image.reference == "yanwk/comfyui-boot:cu128-megapak-20260223"
@@ -64,12 +82,31 @@ def test_an_empty_talos_1_12_stack_gets_the_seed_plumbing_and_image():
 
 
 def test_driver_580_on_talos_1_12_gets_the_cuda_13_image():
-    config = parse_stack_config({"gpu": '{"platform": "talos-1.12", "driver": 580}'})
+    config = parse_stack_config({"gpu": {"platform": "talos-1.12", "driver": 580}})
     assert config.gpu.driver == "580"
     assert config.comfyui.image.tag == "cu130-megapak-pt211-20260701" and config.comfyui.disable_xformers is False
 
 
 def test_gpu_namespace_follows_the_plugin_mode_unless_set():
-    assert parse_stack_config({"gpu": '{"plugin": "gpu-operator"}'}).gpu.namespace == "gpu-operator"
-    assert parse_stack_config({"gpu": '{"plugin": "none"}'}).gpu.namespace is None
-    assert parse_stack_config({"gpu": '{"namespace": "gpu"}'}).gpu.namespace == "gpu"
+    assert parse_stack_config({"gpu": {"plugin": "gpu-operator"}}).gpu.namespace == "gpu-operator"
+    assert parse_stack_config({"gpu": {"plugin": "none"}}).gpu.namespace is None
+    assert parse_stack_config({"gpu": {"namespace": "gpu"}}).gpu.namespace == "gpu"
+
+
+def _leaf_attributes(cls: type, prefix: str = "") -> set[str]:
+    hints = get_type_hints(cls)
+    leaves: set[str] = set()
+    for attribute in dataclasses.fields(cls):
+        kind = hints[attribute.name]
+        if dataclasses.is_dataclass(kind):
+            leaves |= _leaf_attributes(kind, f"{prefix}{attribute.name}.")  # type: ignore[arg-type]
+        else:
+            leaves.add(prefix + attribute.name)
+    return leaves
+
+
+@pytest.mark.parametrize("section", SECTIONS)
+def test_every_dataclass_field_is_filled_by_exactly_one_config_row(section):
+    section_type = get_type_hints(StackConfig)[section]
+    attributes = [f.attribute for f in FIELDS if f.section == section]
+    assert sorted(attributes) == sorted(_leaf_attributes(section_type))

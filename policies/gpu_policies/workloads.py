@@ -457,6 +457,8 @@ class ChartPod:
             return []
         # Charts template the count with `| default`, so 0 asks for the default count, not none.
         count = gpu_count(self.chart.gpu_count.read(self.values)) or gpu_count(self.chart.gpu_count.default)
+        if count is None:
+            return []
         return [GpuRequest(ChartContainer(self), resource, count, source=f"values.{self.chart.gpu_enabled.path}")]
 
     def runtime_class(self) -> Setting:

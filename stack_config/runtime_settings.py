@@ -2,8 +2,8 @@
 
 Each table is read from the app's own source at the version the stack runs, so a setting the
 app would ignore (Ollama logs and falls back to its default) or refuse (ComfyUI's argparse exits)
-fails validation instead. Parsers raise ValueError with what is accepted; stack_config turns that
-into the key's error.
+fails validation instead. The parsers are config parsers (values.py): they raise Rejected with what
+is accepted.
 """
 
 from __future__ import annotations
@@ -11,7 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from decimal import Decimal
+from typing import Any, Optional
+
+from stack_config.values import Rejected, quantity_value
 
 # --- Ollama: envconfig/config.go at v0.17.1 (the pinned image tag) ---
 
@@ -31,7 +34,7 @@ def _go_bool(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, str) and value in _GO_BOOL:
         return "true" if _GO_BOOL[value] else "false"
-    raise ValueError("true or false")
+    raise Rejected("true or false")
 
 
 def _go_uint(low: int) -> Callable[[Any], str]:
@@ -41,7 +44,7 @@ def _go_uint(low: int) -> Callable[[Any], str]:
         if isinstance(value, str) and _DIGITS_RE.match(value):
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= _UINT64_MAX:
-            raise ValueError(f"a whole number of at least {low}")
+            raise Rejected(f"a whole number of at least {low}")
         return str(value)
 
     return parse
@@ -50,7 +53,7 @@ def _go_uint(low: int) -> Callable[[Any], str]:
 def _kv_cache_type(value: Any) -> str:
     # fs/ggml/ggml.go SupportsKVCacheType: "" and f16, or the quantized q8_0 and q4_0.
     if value not in OLLAMA_KV_CACHE_TYPES:
-        raise ValueError("one of " + ", ".join(OLLAMA_KV_CACHE_TYPES))
+        raise Rejected("one of " + ", ".join(OLLAMA_KV_CACHE_TYPES))
     return value
 
 
@@ -59,7 +62,7 @@ def _load_timeout(value: Any) -> str:
         return str(value)
     if isinstance(value, str) and len(value) <= 32 and (_GO_DURATION_RE.match(value) or re.match(r"^-?\d+$", value)):
         return value
-    raise ValueError("a Go duration such as 5m or 90s, or whole seconds (0 or less waits forever)")
+    raise Rejected("a Go duration such as 5m or 90s, or whole seconds (0 or less waits forever)")
 
 
 @dataclass(frozen=True)
@@ -98,18 +101,18 @@ def ollama_env(value: Any) -> Mapping[str, str]:
     """The stack's Ollama environment, names checked and values rendered as Ollama parses them."""
     names = ", ".join(OLLAMA_ENV)
     if not isinstance(value, dict):
-        raise ValueError(f"a map of Ollama settings; known names are {names}")
+        raise Rejected(f"a map of Ollama settings; known names are {names}")
     rendered = {}
     for name, item in value.items():
         if name in OLLAMA_ENV_OWNED_ELSEWHERE:
-            raise ValueError(f"no {name} here ({OLLAMA_ENV_OWNED_ELSEWHERE[name]}); known names are {names}")
+            raise Rejected(f"no {name} here ({OLLAMA_ENV_OWNED_ELSEWHERE[name]}); known names are {names}")
         setting = OLLAMA_ENV.get(name)
         if setting is None:
-            raise ValueError(f"only names Ollama 0.17.1 reads here; {name!r} is not one of {names}")
+            raise Rejected(f"only names Ollama 0.17.1 reads here; {name!r} is not one of {names}")
         try:
             rendered[name] = setting.parse(item)
-        except ValueError as error:
-            raise ValueError(f"{name}: {error}") from None
+        except Rejected as error:
+            raise Rejected(f"{name}: {error.accepted}") from None
     return {name: rendered[name] for name in sorted(rendered)}
 
 
@@ -244,7 +247,7 @@ def comfyui_accepted_flags() -> str:
 def comfyui_args(value: Any) -> tuple[str, ...]:
     """The stack's extra ComfyUI arguments as tokens, checked as the bundled argparse would check them."""
     if not isinstance(value, list) or len(value) > 64:
-        raise ValueError(comfyui_accepted_flags())
+        raise Rejected(comfyui_accepted_flags())
     tokens: list[str] = []
     groups: dict[str, str] = {}
     index = 0
@@ -254,13 +257,13 @@ def comfyui_args(value: Any) -> tuple[str, ...]:
         if not isinstance(name, str) or name not in COMFYUI_FLAGS:
             reason = COMFYUI_FLAGS_REFUSED.get(name) if isinstance(name, str) else None
             shown = repr(name) + (f" ({reason})" if reason else " is not an accepted flag")
-            raise ValueError(f"{shown}; {comfyui_accepted_flags()}")
+            raise Rejected(f"{shown}; {comfyui_accepted_flags()}")
         flag = COMFYUI_FLAGS[name]
         if name in tokens:
-            raise ValueError(f"{name} once; {comfyui_accepted_flags()}")
+            raise Rejected(f"{name} once; {comfyui_accepted_flags()}")
         if flag.group:
             if flag.group in groups:
-                raise ValueError(f"at most one of {groups[flag.group]} and {name} (ComfyUI refuses both)")
+                raise Rejected(f"at most one of {groups[flag.group]} and {name} (ComfyUI refuses both)")
             groups[flag.group] = name
         tokens.append(name)
         taken = 0
@@ -270,12 +273,12 @@ def comfyui_args(value: Any) -> tuple[str, ...]:
                 break
             parsed = flag.parse_value(item)
             if parsed is None:
-                raise ValueError(f"{name}{flag.usage}: {item!r} is not accepted")
+                raise Rejected(f"{name}{flag.usage}: {item!r} is not accepted")
             tokens.append(parsed)
             taken += 1
             index += 1
         if flag.values == "one" and taken == 0:
-            raise ValueError(f"{name}{flag.usage}: a value after {name}")
+            raise Rejected(f"{name}{flag.usage}: a value after {name}")
     return tuple(tokens)
 
 
@@ -284,3 +287,36 @@ def comfyui_flag_value(tokens: tuple[str, ...], name: str) -> str | None:
     if name not in tokens:
         return None
     return tokens[tokens.index(name) + 1]
+
+
+# ComfyUI's --max-upload-size is in MB that server.py multiplies by 1024 * 1024, default 100.
+MIB = 2**20
+COMFYUI_DEFAULT_UPLOAD_BYTES = 100 * MIB
+
+
+def flag_bytes(megabytes: str) -> int:
+    """Bytes of a --max-upload-size value."""
+    return round(Decimal(megabytes) * MIB)
+
+
+def mebibytes(size: int) -> str:
+    """A byte count as --max-upload-size writes it: MB of 1024 x 1024 bytes, no trailing zeros."""
+    return format((Decimal(size) / MIB).normalize(), "f")
+
+
+def comfyui_upload_size(route_size: Optional[str], args: tuple[str, ...]) -> str:
+    """comfyui.route.maxUploadSize as a quantity: as written, else the --max-upload-size the args give, else ComfyUI's default."""
+    if route_size is not None:
+        return route_size
+    flag = comfyui_flag_value(args, "--max-upload-size")
+    return f"{flag if flag is not None else mebibytes(COMFYUI_DEFAULT_UPLOAD_BYTES)}Mi"
+
+
+def comfyui_args_with_upload_size(args: tuple[str, ...], upload_size: str) -> tuple[str, ...]:
+    """The stack's ComfyUI flags, with --max-upload-size from the route's size unless they give it
+    or it is ComfyUI's default."""
+    size = round(quantity_value(upload_size))
+    # ComfyUI's own default needs no flag, and leaves CLI_ARGS (and the pod) as they were.
+    if "--max-upload-size" in args or size == COMFYUI_DEFAULT_UPLOAD_BYTES:
+        return args
+    return (*args, "--max-upload-size", mebibytes(size))

@@ -1,0 +1,149 @@
+"""Rules between keys, over the typed configuration: each key is valid alone, but not with the others."""
+
+from __future__ import annotations
+
+from stack_config.model import AppConfig, ExposureConfig, GpuConfig, StackConfig
+from stack_config.platforms import COMFYUI_TAG_FOR_DRIVER, CUDA_MIN_DRIVER, PLATFORM_DEFAULTS, cuda_major, version_key
+from stack_config.problems import Problem
+from stack_config.runtime_settings import comfyui_flag_value, flag_bytes, mebibytes, ollama_env_conflict
+from stack_config.values import quantity_value
+
+
+def consistency_problems(config: StackConfig) -> list[Problem]:
+    problems = platform_problems(config)
+    exposure = config.exposure
+    apps: tuple[tuple[str, AppConfig], ...] = (("ollama", config.ollama), ("comfyui", config.comfyui))
+
+    kind = exposure.kind
+    needed: list[tuple[str, object]] = []
+    if kind == "gateway":
+        needed += [("exposure.gateway.name", exposure.gateway_name), ("exposure.gateway.namespace", exposure.gateway_namespace)]
+    if kind == "ingress":
+        needed += [("exposure.ingress.className", exposure.ingress_class)]
+    if kind != "none":
+        needed += [(f"{name}.hostname", app.hostname) for name, app in apps]
+    for key, value in needed:
+        if value is None:
+            problems.append(Problem(key, None, f"a value: required when exposure.kind is {kind!r}", missing=True))
+    if kind == "ingress" and exposure.controller_namespace is None:
+        problems.append(Problem("exposure.controllerNamespace", None,
+                                "the ingress controller's namespace: required when exposure.kind is 'ingress'", missing=True))
+
+    for name, app in apps:
+        for resource, request, limit in (("cpu", app.resources.cpu_request, app.resources.cpu_limit),
+                                         ("memory", app.resources.memory_request, app.resources.memory_limit)):
+            if quantity_value(request) > quantity_value(limit):
+                problems.append(Problem(
+                    f"{name}.resources.requests.{resource}", request,
+                    f"at most the limit {name}.resources.limits.{resource} = {limit!r} (Kubernetes rejects a request above its limit)",
+                ))
+
+    gpu = config.gpu
+    if gpu.sharing_strategy == "time-slicing" and gpu.sharing_replicas is None:
+        problems.append(Problem("gpu.sharing.replicas", None,
+                                "a whole number from 2 to 16: required when gpu.sharing.strategy is 'time-slicing'", missing=True))
+    if gpu.sharing_strategy == "exclusive" and gpu.sharing_replicas is not None:
+        problems.append(Problem("gpu.sharing.replicas", gpu.sharing_replicas,
+                                "no value while gpu.sharing.strategy is 'exclusive' (set the strategy to 'time-slicing' to share a GPU)"))
+
+    for name, app in apps:
+        problems += _access_problems(name, app, exposure)
+        # Two Namespace resources of one name, one of them privileged for the GPU plumbing.
+        if gpu.namespace is not None and app.namespace == gpu.namespace:
+            problems.append(Problem(f"{name}.namespace", app.namespace,
+                                    f"a namespace other than the GPU plumbing's ({gpu.namespace!r}, gpu.namespace or its "
+                                    f"default for gpu.plugin {gpu.plugin!r}), which runs privileged"))
+
+    problems += _runtime_settings_problems(config)
+    if gpu.metrics.service_monitor and not gpu.metrics.enabled:
+        problems.append(Problem("gpu.metrics.serviceMonitor", True, "false while gpu.metrics.enabled is false (it monitors the exporter)"))
+    if gpu.metrics.enabled and gpu.plugin == "none":
+        problems.append(Problem("gpu.metrics.enabled", True,
+                                "false while gpu.plugin is 'none' (the GPU plumbing, and its exporter, are managed elsewhere)"))
+
+    if config.ollama.namespace == config.comfyui.namespace:
+        problems.append(Problem("comfyui.namespace", config.comfyui.namespace,
+                                "a namespace other than ollama.namespace (each app owns its namespace)"))
+    return problems
+
+
+def _access_problems(name: str, app: AppConfig, exposure: ExposureConfig) -> list[Problem]:
+    """Neither app authenticates anyone: exposing one must be protected or deliberately public."""
+    access, kind = app.access, exposure.kind
+    problems: list[Problem] = []
+    if access.public and access.protected:
+        problems.append(Problem(f"{name}.access.public", True,
+                                "false while access.allowedSources or access.forwardAuthUrl protect the app"))
+    if kind == "none":
+        return problems
+    if access.allows_every_address and not access.public and not access.forward_auth_url:
+        problems.append(Problem(
+            f"{name}.access.allowedSources", list(access.allowed_sources),
+            f"ranges that leave some of the internet out: these admit every address, which exposes {name} "
+            f"on {app.hostname} to anyone; list your own networks, or set {name}.access.public: true to mean it"))
+    elif not (access.protected or access.public):
+        problems.append(Problem(
+            f"{name}.access", {}, f"access.allowedSources, access.forwardAuthUrl, or access.public: true: {name} has no "
+            f"authentication of its own and exposure.kind {kind!r} puts it on {app.hostname}", missing=True))
+    if kind == "gateway" and access.protected and not exposure.gateway_enforces_access:
+        problems.append(Problem(
+            "exposure.gateway.enforcesAccess", False,
+            f"true, once the Gateway itself applies {name}'s access rules: an HTTPRoute has no source or auth filter, "
+            "and the program will not pretend it does (see README, Security)"))
+    if kind == "ingress":
+        for key, value, annotation, set_annotation in (
+            ("allowedSources", access.allowed_sources, "allowlistAnnotation", exposure.ingress_allowlist_annotation),
+            ("forwardAuthUrl", access.forward_auth_url, "forwardAuthAnnotation", exposure.ingress_forward_auth_annotation),
+        ):
+            if value and set_annotation is None:
+                problems.append(Problem(f"exposure.ingress.{annotation}", "",
+                                        f"the ingress class's annotation that enforces {name}.access.{key}"))
+    return problems
+
+
+def platform_problems(config: StackConfig) -> list[Problem]:
+    """Refuses the combinations the Talos NVIDIA guides say fail."""
+    gpu: GpuConfig = config.gpu
+    name, plugin, driver = gpu.platform, gpu.plugin, gpu.driver
+    platform = PLATFORM_DEFAULTS[name]
+    problems: list[Problem] = []
+    if driver not in platform.drivers:
+        problems.append(Problem("gpu.driver", driver, f"one of {', '.join(repr(d) for d in platform.drivers)}: "
+                                f"the driver lines Talos ships for gpu.platform {name!r}"))
+    if name == "talos-1.13" and plugin == "device-plugin":
+        # siderolabs/docs talos/v1.13 lifecycle-management/upgrading-talos.mdx: uninstall the
+        # nvidia-device-plugin chart and delete the `nvidia` RuntimeClass before upgrading.
+        problems.append(Problem("gpu.plugin", plugin,
+                                "'gpu-operator' or 'none' on talos-1.13: Talos 1.13 switched to CDI, and the device-plugin mode's "
+                                "chart and program-declared RuntimeClass `nvidia` must be gone before the upgrade (docs/platforms.md)"))
+    minimum = platform.min_gpu_operator_version
+    version = gpu.gpu_operator_chart.version
+    if plugin == "gpu-operator" and minimum and version_key(version) < version_key(minimum):
+        problems.append(Problem("gpu.gpuOperator.version", version,
+                                f"{minimum} or newer on {name}: earlier GPU Operators fail on Talos's version string "
+                                "(NVIDIA/gpu-operator issue 2239)"))
+    tag = config.comfyui.image.tag
+    major = cuda_major(tag)
+    needed = CUDA_MIN_DRIVER.get(major) if major is not None else None
+    if needed and int(driver) < int(needed):
+        problems.append(Problem("comfyui.image.tag", tag,
+                                f"an image for CUDA {max(m for m, d in CUDA_MIN_DRIVER.items() if int(d) <= int(driver))} "
+                                f"such as {COMFYUI_TAG_FOR_DRIVER[driver]!r} while gpu.driver is {driver!r}: "
+                                f"CUDA {major} images need driver {needed} or newer"))
+    return problems
+
+
+def _runtime_settings_problems(config: StackConfig) -> list[Problem]:
+    problems: list[Problem] = []
+    conflict = ollama_env_conflict(config.ollama.env)
+    if conflict:
+        problems.append(Problem("ollama.env", dict(config.ollama.env), conflict))
+    # The route's size is the flag's unless both are set; then they must agree.
+    route = config.comfyui.route
+    flag = comfyui_flag_value(config.comfyui.extra_args, "--max-upload-size")
+    if flag is not None and flag_bytes(flag) != route.max_upload_bytes:
+        problems.append(Problem(
+            "comfyui.route.maxUploadSize", route.max_upload_size,
+            f"the size comfyui.extraArgs gives ComfyUI, --max-upload-size {flag} (MB of 1024 x 1024 bytes), "
+            f"i.e. {mebibytes(flag_bytes(flag))}Mi; or drop the flag and let the program set it from this value"))
+    return problems

@@ -1,0 +1,211 @@
+"""The typed configuration handed to the components: what a component author reads.
+
+Every field is filled from one row of ``schema.FIELDS`` (its ``attr``), already validated,
+with the defaults that depend on a mode already applied.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from typing import Literal, Mapping, Optional
+
+from stack_config.platforms import PLATFORM_DEFAULTS, DriverLine, PlatformName
+from stack_config.values import duration_seconds, quantity_value
+
+GpuPlugin = Literal["device-plugin", "gpu-operator", "none"]
+SharingStrategy = Literal["exclusive", "time-slicing"]
+ExposureKind = Literal["none", "gateway", "ingress"]
+ManagerSecurityLevel = Literal["strong", "normal", "normal-", "weak"]
+Scheme = Literal["http", "https"]
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    repository: str
+    tag: str
+
+    @property
+    def reference(self) -> str:
+        return f"{self.repository}:{self.tag}"
+
+
+@dataclass(frozen=True)
+class ChartRef:
+    version: str
+    repository: str
+
+
+@dataclass(frozen=True)
+class Resources:
+    cpu_request: str
+    memory_request: str
+    cpu_limit: str
+    memory_limit: str
+
+    def requests(self) -> dict[str, str]:
+        return {"cpu": self.cpu_request, "memory": self.memory_request}
+
+    def limits(self) -> dict[str, str]:
+        return {"cpu": self.cpu_limit, "memory": self.memory_limit}
+
+
+@dataclass(frozen=True)
+class Storage:
+    size: str
+    storage_class: str
+
+
+@dataclass(frozen=True)
+class GpuMetrics:
+    enabled: bool
+    service_monitor: bool
+    interval: str
+    dcgm_exporter_chart: ChartRef
+
+
+@dataclass(frozen=True)
+class GpuConfig:
+    platform: PlatformName
+    driver: DriverLine
+    plugin: GpuPlugin
+    namespace: Optional[str]
+    """Where the plugin or operator runs; None exactly when ``plugin`` is `none`."""
+    runtime_class: Optional[str]
+    """None: GPU pods set no runtimeClassName and CDI injects the GPU under the default runtime."""
+    resource_name: str
+    node_selector: Mapping[str, str]
+    count: int
+    sharing_strategy: SharingStrategy
+    sharing_replicas: Optional[int]
+    """The time-slicing replicas as the stack sets them; None with `exclusive`."""
+    device_plugin_chart: ChartRef
+    gpu_operator_chart: ChartRef
+    metrics: GpuMetrics
+
+    @property
+    def cdi(self) -> bool:
+        """The node's containerd injects GPUs as CDI devices."""
+        return PLATFORM_DEFAULTS[self.platform].cdi
+
+    @property
+    def driver_install_dir(self) -> Optional[str]:
+        """The GPU Operator's hostPaths.driverInstallDir; None keeps the chart's default."""
+        return PLATFORM_DEFAULTS[self.platform].driver_install_dir
+
+    @property
+    def slices_per_gpu(self) -> int:
+        """1 when exclusive; the time-slicing replicas otherwise."""
+        return self.sharing_replicas or 1
+
+    @property
+    def capacity(self) -> int:
+        """How many `resource_name: 1` requests the GPU nodes can hold at once."""
+        return self.count * self.slices_per_gpu
+
+
+@dataclass(frozen=True)
+class ExposureConfig:
+    kind: ExposureKind
+    scheme: Scheme
+    gateway_name: Optional[str]
+    gateway_namespace: Optional[str]
+    gateway_section: Optional[str]
+    gateway_enforces_access: bool
+    ingress_class: Optional[str]
+    ingress_allowlist_annotation: Optional[str]
+    ingress_forward_auth_annotation: Optional[str]
+    ingress_read_timeout_annotation: Optional[str]
+    ingress_send_timeout_annotation: Optional[str]
+    ingress_body_size_annotation: Optional[str]
+    controller_namespace: Optional[str]
+    """Where the traffic the routes bring in comes from; None when nothing is exposed."""
+
+
+@dataclass(frozen=True)
+class Access:
+    allowed_sources: tuple[str, ...]
+    forward_auth_url: Optional[str]
+    public: bool
+    client_namespaces: tuple[str, ...]
+
+    @property
+    def allows_every_address(self) -> bool:
+        """The allowlist admits the whole IPv4 or the whole IPv6 internet (0.0.0.0/0, ::/0, or ranges adding up to one)."""
+        networks = [ipaddress.ip_network(source) for source in self.allowed_sources]
+        v4 = [n for n in networks if isinstance(n, ipaddress.IPv4Network)]
+        v6 = [n for n in networks if isinstance(n, ipaddress.IPv6Network)]
+        return (list(ipaddress.collapse_addresses(v4)) == [ipaddress.IPv4Network("0.0.0.0/0")]
+                or list(ipaddress.collapse_addresses(v6)) == [ipaddress.IPv6Network("::/0")])
+
+    @property
+    def protected(self) -> bool:
+        """Something other than the app stands between it and whoever reaches its hostname."""
+        return bool(self.forward_auth_url) or (bool(self.allowed_sources) and not self.allows_every_address)
+
+
+@dataclass(frozen=True)
+class Route:
+    request_timeout: Optional[str]
+    """GEP-2257 duration, or None to leave the controller's default."""
+    max_upload_size: str
+    """Largest request body, a quantity of bytes (ComfyUI's from its --max-upload-size unless set)."""
+
+    @property
+    def request_timeout_seconds(self) -> Optional[int]:
+        return None if self.request_timeout is None else int(duration_seconds(self.request_timeout))
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return round(quantity_value(self.max_upload_size))
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    enabled: bool
+    namespace: str
+    image: ImageRef
+    hostname: Optional[str]
+    port: int
+    replicas: int
+    gpus: int
+    resources: Resources
+    storage: Storage
+    access: Access
+    route: Route
+
+    @property
+    def running_replicas(self) -> int:
+        """Replicas the cluster runs: none while the app is disabled."""
+        return self.replicas if self.enabled else 0
+
+    @property
+    def gpu_demand(self) -> int:
+        return self.running_replicas * self.gpus
+
+
+@dataclass(frozen=True)
+class OllamaConfig(AppConfig):
+    chart: ChartRef
+    models_pull: tuple[str, ...]
+    models_run: tuple[str, ...]
+    keep_alive: str
+    env: Mapping[str, str]
+    """Ollama's server settings beyond keep-alive, sorted by name."""
+
+
+@dataclass(frozen=True)
+class ComfyUIConfig(AppConfig):
+    data_path: str
+    manager_security_level: ManagerSecurityLevel
+    extra_args: tuple[str, ...]
+    """ComfyUI flags after --listen/--port; --max-upload-size among them unless it is ComfyUI's default."""
+    disable_xformers: bool
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    gpu: GpuConfig
+    exposure: ExposureConfig
+    ollama: OllamaConfig
+    comfyui: ComfyUIConfig

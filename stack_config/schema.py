@@ -1,0 +1,226 @@
+"""The table of every config key: ``FIELDS``.
+
+One row per key: section, path inside the section's YAML map, parser, default (the seed's value),
+the README's description, and ``attr``, the attribute of the section's dataclass (model.py) that
+receives the parsed value. The README's config reference and the tests are checked against it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Optional, get_args
+
+from stack_config.model import ExposureKind, GpuPlugin, SharingStrategy
+from stack_config.platforms import PLATFORMS, driver_line
+from stack_config.runtime_settings import comfyui_args, ollama_env
+from stack_config.values import (
+    absolute_path,
+    annotation_key,
+    app_namespace,
+    boolean,
+    byte_quantity,
+    chart_version,
+    cidr_list,
+    cpu_quantity,
+    go_duration,
+    hostname,
+    http_url,
+    image_repository,
+    image_tag,
+    label_map,
+    model_list,
+    namespace_list,
+    namespace_name,
+    object_name,
+    one_of,
+    optional,
+    repository_url,
+    resource_name,
+    route_timeout,
+    scrape_interval,
+    whole_number,
+)
+
+PROJECT = "homelab-ai"
+SECTIONS = ("gpu", "exposure", "ollama", "comfyui")
+
+GPU_PLUGINS: tuple[GpuPlugin, ...] = get_args(GpuPlugin)
+SHARING_STRATEGIES: tuple[SharingStrategy, ...] = get_args(SharingStrategy)
+EXPOSURE_KINDS: tuple[ExposureKind, ...] = get_args(ExposureKind)
+
+# A model cache below 1 Gi holds no model worth pulling; a pod below 64 Mi does not start Python.
+MIN_STORAGE = "1Gi"
+MIN_MEMORY = "64Mi"
+# ComfyUI's --max-upload-size takes at least 0.001 MB; below 1Ki no request body fits.
+MIN_UPLOAD = "1Ki"
+
+
+@dataclass(frozen=True)
+class Field:
+    section: str
+    path: str
+    parse: Callable[[Any], Any]
+    default: Any
+    doc: str
+    free_form: bool = False
+    """Its value is a map or list whose own keys are data, not config keys."""
+    attr: Optional[str] = None
+    """Dotted attribute path in the section's dataclass; by default the path in snake_case."""
+
+    @property
+    def key(self) -> str:
+        return f"{self.section}.{self.path}"
+
+    @property
+    def attribute(self) -> str:
+        return self.attr or re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", self.path).lower()
+
+
+def _app_fields(section: str, *, namespace: str, image: tuple[str, str], port: int,
+                requests: tuple[str, str], limits: tuple[str, str], claim: str,
+                upload: tuple[str, str], tag_doc: str = "Container image tag (pinned; never `latest`).") -> list[Field]:
+    upload_size = byte_quantity(MIN_UPLOAD, "100Mi or 1Gi")
+    return [
+        Field(section, "enabled", boolean, True,
+              "Run the app; `false` keeps its namespace, data PVC and route and scales it to 0, freeing its GPU."),
+        Field(section, "namespace", app_namespace, namespace, "Namespace the app runs in."),
+        Field(section, "image.repository", image_repository, image[0], "Container image repository."),
+        # An empty default tag is the platform's (platforms.platform_values).
+        Field(section, "image.tag", image_tag if image[1] else optional(image_tag), image[1], tag_doc),
+        Field(section, "hostname", optional(hostname), "", "External hostname; required unless `exposure.kind` is `none`."),
+        Field(section, "port", whole_number(1, 65535), port, "Port the app listens on and its Service exposes."),
+        Field(section, "replicas", whole_number(0, 100), 1, "Pod replicas while the app is enabled."),
+        Field(section, "gpus", whole_number(1, 8), 1, "GPUs each pod asks for (`gpu.resourceName`)."),
+        Field(section, "resources.requests.cpu", cpu_quantity, requests[0], "CPU request.",
+              attr="resources.cpu_request"),
+        Field(section, "resources.requests.memory", byte_quantity(MIN_MEMORY, "512Mi or 4Gi"), requests[1], "Host memory request.",
+              attr="resources.memory_request"),
+        Field(section, "resources.limits.cpu", cpu_quantity, limits[0], "CPU limit.", attr="resources.cpu_limit"),
+        Field(section, "resources.limits.memory", byte_quantity(MIN_MEMORY, "512Mi or 4Gi"), limits[1],
+              "Host memory limit (VRAM is not counted here).", attr="resources.memory_limit"),
+        Field(section, "storage.size", byte_quantity(MIN_STORAGE, "100Gi or 500G"), "100Gi",
+              f"Size of the `{claim}` PVC the program owns (protected, retained)."),
+        Field(section, "storage.storageClass", object_name, "longhorn", f"Storage class of the `{claim}` PVC."),
+        Field(section, "access.allowedSources", cidr_list, [],
+              "Source ranges allowed through the route or ingress.", free_form=True),
+        Field(section, "access.forwardAuthUrl", optional(http_url), "",
+              "Forward-auth endpoint (oauth2-proxy, Authentik outpost) every request must pass."),
+        Field(section, "access.public", boolean, False,
+              "Acknowledges exposing the app with neither allowlist nor forward-auth: anyone who reaches the hostname can use it."),
+        Field(section, "access.clientNamespaces", namespace_list, [],
+              "In-cluster namespaces whose pods may reach the app's port (NetworkPolicy).", free_form=True),
+        Field(section, "route.requestTimeout", optional(route_timeout), "10m",
+              "Longest request through the route (HTTPRoute `timeouts.request`, ingress read/send timeouts); empty leaves the controller's default."),
+        Field(section, "route.maxUploadSize", optional(upload_size) if upload[0] == "" else upload_size, upload[0], upload[1]),
+    ]
+
+
+FIELDS: tuple[Field, ...] = (
+    Field("gpu", "platform", one_of(*PLATFORMS), "talos-1.13",
+          "The GPU node's OS release: `talos-1.12` (driver 570/580, device plugin, RuntimeClass `nvidia`) or `talos-1.13` "
+          "(CDI, drivers 580/595, GPU Operator). Empty keys below marked \"the platform's\" follow it (docs/platforms.md)."),
+    Field("gpu", "driver", optional(driver_line), "",
+          "NVIDIA driver branch on the node: `570`, `580` or `595`, one the platform ships; empty means the platform's "
+          "(570 on talos-1.12, 580 on talos-1.13)."),
+    Field("gpu", "plugin", optional(one_of(*GPU_PLUGINS)), "",
+          "What makes the GPU node usable: `device-plugin` (NVIDIA k8s-device-plugin chart with NFD and GFD, talos-1.12 only), "
+          "`gpu-operator`, or `none` (managed elsewhere); empty means the platform's (`device-plugin` on talos-1.12, "
+          "`gpu-operator` on talos-1.13)."),
+    Field("gpu", "namespace", optional(namespace_name), "",
+          "Namespace of the GPU plumbing (Pod Security `privileged`); empty means `nvidia-device-plugin` or `gpu-operator` by mode."),
+    Field("gpu", "runtimeClass", optional(object_name), "",
+          "RuntimeClass GPU pods use (declared by the program in `device-plugin` mode, by the operator in `gpu-operator` mode); "
+          "empty means the platform's: `nvidia` on talos-1.12, none on talos-1.13 (CDI injects the GPU under the default runtime)."),
+    Field("gpu", "resourceName", resource_name, "nvidia.com/gpu", "Extended resource GPU pods ask for."),
+    Field("gpu", "nodeSelector", label_map, {"nvidia.com/gpu.present": "true"},
+          "Node labels that pin GPU pods to GPU nodes (set by NFD/GFD).", free_form=True),
+    Field("gpu", "count", whole_number(1, 16), 1, "Physical GPUs on the GPU nodes."),
+    Field("gpu", "sharing.strategy", one_of(*SHARING_STRATEGIES), "exclusive",
+          "`exclusive`: one pod per GPU. `time-slicing`: the device plugin advertises `sharing.replicas` slices of each GPU (no VRAM isolation).",
+          attr="sharing_strategy"),
+    Field("gpu", "sharing.replicas", optional(whole_number(2, 16)), "",
+          "Slices per GPU; required with `time-slicing`, not allowed with `exclusive`.", attr="sharing_replicas"),
+    Field("gpu", "devicePlugin.version", chart_version, "0.17.4", "`nvidia-device-plugin` chart version.",
+          attr="device_plugin_chart.version"),
+    Field("gpu", "devicePlugin.repository", repository_url, "https://nvidia.github.io/k8s-device-plugin",
+          "`nvidia-device-plugin` chart repository.", attr="device_plugin_chart.repository"),
+    Field("gpu", "gpuOperator.version", optional(chart_version), "",
+          "`gpu-operator` chart version; empty means the platform's (`v25.10.1` on talos-1.12, `v26.3.1` on talos-1.13, "
+          "which needs v26.3.1 or newer).", attr="gpu_operator_chart.version"),
+    Field("gpu", "gpuOperator.repository", repository_url, "https://helm.ngc.nvidia.com/nvidia", "`gpu-operator` chart repository.",
+          attr="gpu_operator_chart.repository"),
+    Field("gpu", "metrics.enabled", boolean, False,
+          "GPU metrics from DCGM (basic fields only, which GeForce cards support): the dcgm-exporter chart with `device-plugin`, "
+          "the operator's exporter with `gpu-operator`."),
+    Field("gpu", "metrics.serviceMonitor", boolean, False,
+          "Also a Prometheus Operator ServiceMonitor for the exporter (needs the monitoring.coreos.com CRDs)."),
+    Field("gpu", "metrics.interval", scrape_interval, "15s", "Scrape interval of that ServiceMonitor."),
+    Field("gpu", "metrics.dcgmExporter.version", chart_version, "4.8.2",
+          "`dcgm-exporter` chart version (`device-plugin` mode; value keys are checked against 4.8.2).",
+          attr="metrics.dcgm_exporter_chart.version"),
+    Field("gpu", "metrics.dcgmExporter.repository", repository_url, "https://nvidia.github.io/dcgm-exporter/helm-charts",
+          "`dcgm-exporter` chart repository.", attr="metrics.dcgm_exporter_chart.repository"),
+    Field("exposure", "kind", one_of(*EXPOSURE_KINDS), "none",
+          "How the apps are reached from outside: `gateway` (HTTPRoute), `ingress`, or `none`."),
+    Field("exposure", "scheme", one_of("http", "https"), "http",
+          "Scheme of the exported external URLs (TLS is the Gateway's or Ingress controller's)."),
+    Field("exposure", "gateway.name", optional(object_name), "", "Gateway the HTTPRoutes attach to; required when `kind` is `gateway`.",
+          attr="gateway_name"),
+    Field("exposure", "gateway.namespace", optional(namespace_name), "", "Namespace of that Gateway; required when `kind` is `gateway`.",
+          attr="gateway_namespace"),
+    Field("exposure", "gateway.sectionName", optional(object_name), "",
+          "Listener of that Gateway to attach to; empty attaches to every listener that allows it.",
+          attr="gateway_section"),
+    Field("exposure", "gateway.enforcesAccess", boolean, False,
+          "States that the Gateway itself applies the apps' `access` allowlist or forward-auth: an HTTPRoute cannot.",
+          attr="gateway_enforces_access"),
+    Field("exposure", "ingress.className", optional(object_name), "", "IngressClass; required when `kind` is `ingress`.",
+          attr="ingress_class"),
+    Field("exposure", "ingress.allowlistAnnotation", optional(annotation_key), "nginx.ingress.kubernetes.io/whitelist-source-range",
+          "Ingress annotation that carries `access.allowedSources` for this ingress class.", attr="ingress_allowlist_annotation"),
+    Field("exposure", "ingress.forwardAuthAnnotation", optional(annotation_key), "nginx.ingress.kubernetes.io/auth-url",
+          "Ingress annotation that carries `access.forwardAuthUrl` for this ingress class.", attr="ingress_forward_auth_annotation"),
+    Field("exposure", "ingress.readTimeoutAnnotation", optional(annotation_key), "nginx.ingress.kubernetes.io/proxy-read-timeout",
+          "Ingress annotation that carries each app's `route.requestTimeout` in seconds as the read timeout; empty writes none.",
+          attr="ingress_read_timeout_annotation"),
+    Field("exposure", "ingress.sendTimeoutAnnotation", optional(annotation_key), "nginx.ingress.kubernetes.io/proxy-send-timeout",
+          "Ingress annotation that carries each app's `route.requestTimeout` in seconds as the send timeout; empty writes none.",
+          attr="ingress_send_timeout_annotation"),
+    Field("exposure", "ingress.bodySizeAnnotation", optional(annotation_key), "nginx.ingress.kubernetes.io/proxy-body-size",
+          "Ingress annotation that carries each app's `route.maxUploadSize` (as `100m`); empty writes none.",
+          attr="ingress_body_size_annotation"),
+    Field("exposure", "controllerNamespace", optional(namespace_name), "",
+          "Namespace of the gateway or ingress controller pods the NetworkPolicies let in; empty means `gateway.namespace`."),
+    Field("ollama", "chart.version", chart_version, "1.41.0", "otwld `ollama` chart version (value keys are checked against 1.41.0)."),
+    Field("ollama", "chart.repository", repository_url, "https://otwld.github.io/ollama-helm/", "otwld `ollama` chart repository."),
+    *_app_fields("ollama", namespace="ollama", image=("ollama/ollama", "0.17.1"), port=11434,
+                 requests=("1000m", "2Gi"), limits=("4000m", "4Gi"), claim="ollama-models",
+                 upload=("100Mi", "Largest request body through the route (ingress body-size annotation): "
+                                  "chat requests carry images base64-encoded.")),
+    Field("ollama", "models.pull", model_list, [], "Models pulled at start-up (kept on the cache PVC).", free_form=True,
+          attr="models_pull"),
+    Field("ollama", "models.run", model_list, [], "Models loaded into VRAM at start-up.", free_form=True, attr="models_run"),
+    Field("ollama", "keepAlive", optional(go_duration), "",
+          "`OLLAMA_KEEP_ALIVE`: how long an idle model holds VRAM; empty means 5m with `exclusive`, 1m with `time-slicing`."),
+    Field("ollama", "env", ollama_env, {},
+          "Ollama server settings by name (`OLLAMA_FLASH_ATTENTION`, `OLLAMA_KV_CACHE_TYPE`, `OLLAMA_CONTEXT_LENGTH`, "
+          "`OLLAMA_MAX_LOADED_MODELS`, `OLLAMA_NUM_PARALLEL`, `OLLAMA_GPU_OVERHEAD`, `OLLAMA_LOAD_TIMEOUT`, `OLLAMA_MAX_QUEUE`), "
+          "checked against Ollama 0.17.1.", free_form=True),
+    *_app_fields("comfyui", namespace="comfyui", image=("yanwk/comfyui-boot", ""), port=8188,
+                 requests=("1000m", "4Gi"), limits=("4000m", "8Gi"), claim="comfyui-data",
+                 tag_doc="Container image tag (pinned; never `latest`); empty means the tag for `gpu.driver`: "
+                         "`cu128-megapak-20260223` on 570, `cu130-megapak-pt211-20260701` on 580 and 595.",
+                 upload=("", "Largest upload through the route and ComfyUI's `--max-upload-size`; empty means that flag's value "
+                             "in `extraArgs`, else 100Mi (ComfyUI's default).")),
+    Field("comfyui", "disableXformers", optional(boolean), "",
+          "Pass `--disable-xformers` to ComfyUI; empty follows the image README's advice: on for the cu128 megapak tags "
+          "(xFormers fails on Blackwell), off otherwise."),
+    Field("comfyui", "dataPath", absolute_path, "/root",
+          "Where the data PVC is mounted: the yanwk images keep ComfyUI, models and outputs under /root."),
+    Field("comfyui", "managerSecurityLevel", one_of("strong", "normal", "normal-", "weak"), "normal",
+          "ComfyUI-Manager `security_level`, written before every start (the images ship `weak`: install anything from the browser)."),
+    Field("comfyui", "extraArgs", comfyui_args, [],
+          "ComfyUI flags appended after `--listen 0.0.0.0 --port <port>`, such as `[--reserve-vram, 4]`; checked against ComfyUI's `cli_args.py`.",
+          free_form=True),
+)
