@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from pulumi.runtime.rpc import UNKNOWN
-
-from policy_engine import Diagnostic
 from tree_edits import DELETE, changed  # noqa: F401 (the corpus's own vocabulary for its users)
+
+from offline_preview.engine import Diagnostic
 
 RUNTIME_CLASS = "gpu-pods-require-nvidia-runtime-class"
 RECREATE_STRATEGY = "gpu-deployments-use-recreate-strategy"

@@ -12,13 +12,13 @@ from typing import Any
 
 import grpc
 import pytest
+from fuzz_counts import TRIED
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from policy_corpus import CORPUS, RELEASE, TYPES
 from pulumi.runtime import rpc
 
-from fuzz_counts import TRIED
-from policy_corpus import CORPUS, RELEASE, TYPES
-from policy_engine import PolicyEngine, Resource
+from offline_preview.engine import PolicyEngine, Resource
 
 SECRET_SIG = {rpc._special_sig_key: rpc._special_secret_sig}
 UNKNOWNS = [rpc.UNKNOWN, "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7", "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
