@@ -10,14 +10,29 @@ import pytest
 import yaml
 
 from conftest import changed_config
+from offline_preview.__main__ import main
 from offline_preview.engine import PolicyConfigError, PolicyEngine
 from offline_preview.preview import display_type
 from policy_pack_config import PROJECT_DIR
 
 
 def offline_preview(*args: str) -> subprocess.CompletedProcess[str]:
+    """The command as CI runs it, in its own process."""
     return subprocess.run([sys.executable, "-m", "offline_preview", *args], cwd=PROJECT_DIR,
                           capture_output=True, text=True, timeout=120)
+
+
+def in_process(capsys: pytest.CaptureFixture[str], *args: str) -> subprocess.CompletedProcess[str]:
+    """The same command's ``main`` in this process, which already has the program's modules loaded."""
+    returncode = main(list(args))
+    out, err = capsys.readouterr()
+    return subprocess.CompletedProcess(["offline_preview", *args], returncode, out, err)
+
+
+@pytest.fixture(scope="module")
+def engine():
+    with PolicyEngine() as engine:
+        yield engine
 
 
 def stack_copy(tmp_path: Path, homelab_config: dict, changes: dict) -> Path:
@@ -50,12 +65,12 @@ def test_both_apps_on_one_exclusive_gpu_fail_naming_the_capacity_policy(tmp_path
     assert len(lines) == 5
 
 
-def test_advisories_are_listed_per_resource_in_urn_order_without_failing(tmp_path):
+def test_advisories_are_listed_per_resource_in_urn_order_without_failing(capsys, tmp_path):
     config = tmp_path / "policy-config.json"
     config.write_text('{"gpu-pods-pinned-to-gpu-nodes": {"gpuNodeLabels": ["nvidia.com/gpu.product"]},'
                       ' "gpu-demand-fits-capacity": {"replicasPerGpu": 2}}')
 
-    result = offline_preview("homelab", "--policy-pack-config", str(config))
+    result = in_process(capsys, "homelab", "--policy-pack-config", str(config))
 
     assert result.returncode == 0, result.stdout + result.stderr
     headings = [line for line in result.stdout.splitlines() if not line.startswith("          ")]
@@ -69,10 +84,10 @@ def test_advisories_are_listed_per_resource_in_urn_order_without_failing(tmp_pat
     ]
 
 
-def test_a_program_error_is_printed_and_fails(tmp_path, homelab_config):
+def test_a_program_error_is_printed_and_fails(capsys, tmp_path, homelab_config):
     stack_dir = stack_copy(tmp_path, homelab_config, {"ollama.storage.size": "100GB"})
 
-    result = offline_preview("homelab", "--stack-dir", str(stack_dir))
+    result = in_process(capsys, "homelab", "--stack-dir", str(stack_dir))
 
     assert result.returncode == 1
     assert result.stdout.startswith("Diagnostics:\n  pulumi:pulumi:Stack (homelab-ai-homelab):\n    error: ")
@@ -80,21 +95,21 @@ def test_a_program_error_is_printed_and_fails(tmp_path, homelab_config):
     assert "Policies:" not in result.stdout
 
 
-def test_a_given_policy_pack_config_replaces_the_stacks_own(tmp_path):
+def test_a_given_policy_pack_config_replaces_the_stacks_own(capsys, tmp_path):
     config = tmp_path / "policy-config.json"
     config.write_text('{"gpu-demand-fits-capacity": {"gpus": 1, "replicasPerGpu": 1}}')
 
-    result = offline_preview("homelab", "--policy-pack-config", str(config))
+    result = in_process(capsys, "homelab", "--policy-pack-config", str(config))
 
     assert result.returncode == 1
     assert "[mandatory] [severity: high]  gpu-demand-fits-capacity" in result.stdout
 
 
-def test_a_policy_pack_config_the_cli_refuses_stops_before_any_policy_runs(tmp_path):
+def test_a_policy_pack_config_the_cli_refuses_stops_before_any_policy_runs(capsys, tmp_path):
     config = tmp_path / "policy-config.json"
     config.write_text('{"gpu-demand-fits-capacity": {"gpus": 0}, "gpu-app-pvcs-protected": "sometimes"}')
 
-    result = offline_preview("homelab", "--policy-pack-config", str(config))
+    result = in_process(capsys, "homelab", "--policy-pack-config", str(config))
 
     assert result.returncode == 2
     assert "'sometimes' is not a valid enforcement level" in result.stderr
@@ -111,8 +126,8 @@ def test_a_policy_pack_config_the_cli_refuses_stops_before_any_policy_runs(tmp_p
         ({"gpu-app-pvcs-protected": ["mandatory"]}, "is not a valid value; must be a string or object"),
     ],
 )
-def test_policy_config_is_validated_against_each_policys_schema(config, error):
-    with PolicyEngine() as engine, pytest.raises(PolicyConfigError) as raised:
+def test_policy_config_is_validated_against_each_policys_schema(engine, config, error):
+    with pytest.raises(PolicyConfigError) as raised:
         engine.configure(config)
     assert error in str(raised.value)
 
