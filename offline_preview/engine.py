@@ -158,7 +158,7 @@ class PolicyEngine:
         request = analyzer_pb2.ConfigureAnalyzerRequest()
         for name, (level, properties) in reconciled.items():
             config = request.policyConfig[name]
-            config.enforcementLevel = level
+            config.enforcementLevel = analyzer_pb2.EnforcementLevel.ValueType(level)
             config.properties.update(properties)
         self._stub.Configure(request, timeout=CALL_SECONDS)
 
