@@ -3,7 +3,9 @@
 The SDK wraps a resource's inputs in proxies that are ``collections.abc`` Mappings and Sequences
 but not dicts and lists, so every check here is against the abstract types. A malformed resource
 (no spec, null containers, a value of the wrong type) reads as absent: it is the API server's to
-reject, never a violation and never an exception. A value still unknown during preview raises the
+reject, never a violation and never an exception. The one exception to "absent" is a number no one
+can count where a count belongs (NaN, an infinity, "1e999999999"): it is `Malformed`, and the
+capacity policy reports it. A value still unknown during preview raises the
 SDK's ``UnknownValueError`` when it is read; the SDK reports that as an advisory "can't run policy
 during preview", so each reader touches only the values its question needs.
 """
