@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import changed_config
+
 from offline_preview.__main__ import main
 from offline_preview.engine import PolicyConfigError, PolicyEngine
 from offline_preview.preview import display_type
@@ -19,7 +19,7 @@ from policy_pack_config import PROJECT_DIR
 def offline_preview(*args: str) -> subprocess.CompletedProcess[str]:
     """The command as CI runs it, in its own process."""
     return subprocess.run([sys.executable, "-m", "offline_preview", *args], cwd=PROJECT_DIR,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, check=False)
 
 
 def in_process(capsys: pytest.CaptureFixture[str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -77,10 +77,10 @@ def test_advisories_are_listed_per_resource_in_urn_order_without_failing(capsys,
     assert headings == [
         "Policies:",
         "    ⚠️ homelab-ai-gpu@v0.1.0 (local: policies)",
-        "        - [advisory] [severity: medium]  gpu-pods-pinned-to-gpu-nodes"
-        "  (kubernetes:apps/v1:Deployment: comfyui-deployment)",
-        "        - [advisory] [severity: medium]  gpu-pods-pinned-to-gpu-nodes"
-        "  (kubernetes:helm.sh/v3:Release: ollama-release)",
+        "        - [advisory] [severity: medium]  gpu-pods-pinned-to-gpu-nodes  "
+        + "(kubernetes:apps/v1:Deployment: comfyui-deployment)",
+        "        - [advisory] [severity: medium]  gpu-pods-pinned-to-gpu-nodes  "
+        + "(kubernetes:helm.sh/v3:Release: ollama-release)",
     ]
 
 

@@ -273,13 +273,13 @@ def capacity_violations(resources: Sequence[StackResource], gpu: GpuResources, g
         return uncountable
     running = "; ".join(str(d) for d in demands)
     during = f" ({steady.normalize():f} while running, {peak.normalize():f} during a rollout)" if peak > steady else ""
-    return [
+    over = (
         f"the stack asks for {peak.normalize():f} GPU(s){during} but the cluster has {capacity} "
         f"({gpus} GPU(s) x {replicas_per_gpu} replica(s) per GPU): {running}. Pods beyond capacity stay "
         "Pending; run fewer GPU pods (scale or disable an app), use Recreate, or time-slice the GPU "
-        "and set this policy's gpus and replicasPerGpu to match.",
-        *uncountable,
-    ]
+        "and set this policy's gpus and replicasPerGpu to match."
+    )
+    return [over, *uncountable]
 
 
 def unguarded_route_violations(
