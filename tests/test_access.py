@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from program_capture import Capture
+from offline_preview.capture import Capture
 from stack_config import ConfigError
 
 APPS = ["ollama", "comfyui"]

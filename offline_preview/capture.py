@@ -144,8 +144,8 @@ def run_program(
 ) -> Capture:
     """Runs ``program`` with ``config`` (keys `homelab-ai:<section>`, YAML values) and records it.
 
-    An exception the program raises is kept in ``Capture.error`` rather than raised, so a test
-    can assert both the error and that nothing was registered before it.
+    An exception the program raises is kept in ``Capture.error`` rather than raised, so the caller
+    can print it as the CLI does, or assert both the error and that nothing was registered before it.
     """
     capture = Capture()
     monitor = RecordingMonitor(capture)
@@ -157,13 +157,15 @@ def run_program(
     )
     mocks.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor)
     # set_mocks installs a finished root stack of its own; the program gets a fresh one, as under the CLI.
-    settings.set_root_resource(None)
+    # (The SDK annotates the setter with Resource but resets it with None itself.)
+    settings.set_root_resource(None)  # type: ignore[arg-type]
+
+    def run() -> None:
+        runpy.run_path(str(program), run_name="__main__")
 
     try:
-        loop.run_until_complete(
-            run_in_stack(lambda: runpy.run_path(str(program), run_name="__main__"))
-        )
-    except Exception as error:  # noqa: BLE001 kept for the test to assert on
+        loop.run_until_complete(run_in_stack(run))
+    except Exception as error:  # noqa: BLE001 kept for the caller to print or assert on
         capture.error = error
     finally:
         for task in asyncio.all_tasks(loop):
@@ -173,6 +175,6 @@ def run_program(
         loop.run_until_complete(loop.shutdown_default_executor())
         loop.close()
         asyncio.set_event_loop(None)
-        settings.set_root_resource(None)
+        settings.set_root_resource(None)  # type: ignore[arg-type]
         pulumi.runtime.set_all_config({}, [])
     return capture
