@@ -1,21 +1,26 @@
 """Writes a stack's `--policy-pack-config` file from the stack's own config.
 
-    python -m policy_pack_config homelab > policy-config.json
+    venv/bin/python -m policy_pack_config homelab --output policy-config.json
     pulumi preview --stack homelab --policy-pack policies --policy-pack-config policy-config.json
 
 The pack's capacity policy then knows the GPUs and time-slices this stack gives the cluster,
-and every GPU policy knows its runtime class, GPU resource and node labels.
+and every GPU policy knows its runtime class, GPU resource and node labels. With `--output` the
+file is replaced only once the whole configuration is written; a failure leaves it as it was.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from policies.gpu_policies import names
 from stack_config import PROJECT, ConfigError, StackConfig, parse_stack_config
 
 PROJECT_DIR = Path(__file__).resolve().parent
@@ -37,32 +42,48 @@ def read_stack_file(stack: str, project_dir: Path = PROJECT_DIR) -> StackConfig:
 
 
 def policy_pack_config(config: StackConfig) -> dict[str, Any]:
-    gpu = {"gpuResourceNames": [config.gpu.resource_name]}
-    return {
+    """Every option the stack decides, for every policy whose schema declares it (names.POLICY_OPTIONS)."""
+    decided: dict[str, Any] = {
+        names.GPU_RESOURCE_NAMES: [config.gpu.resource_name],
         # Without a class of its own, a CDI stack's pods may still name the one the GPU Operator
         # creates (assets/pre-requisites/0200_runtime_class.yaml, `nvidia` unless operator.runtimeClass).
-        "gpu-pods-require-nvidia-runtime-class": {
-            "allowedRuntimeClasses": [config.gpu.runtime_class or "nvidia"], "cdiInjection": config.gpu.cdi, **gpu,
-        },
-        "gpu-deployments-use-recreate-strategy": gpu,
-        "gpu-pods-pinned-to-gpu-nodes": {"gpuNodeLabels": sorted(config.gpu.node_selector), **gpu},
-        "gpu-containers-set-memory-limit": gpu,
-        "gpu-app-pvcs-protected": gpu,
-        "gpu-demand-fits-capacity": {"gpus": config.gpu.count, "replicasPerGpu": config.gpu.slices_per_gpu, **gpu},
+        names.ALLOWED_RUNTIME_CLASSES: [config.gpu.runtime_class or "nvidia"],
+        names.CDI_INJECTION: config.gpu.cdi,
+        names.GPU_NODE_LABELS: sorted(config.gpu.node_selector),
+        names.GPUS: config.gpu.count,
+        names.REPLICAS_PER_GPU: config.gpu.slices_per_gpu,
     }
+    written = {
+        policy: {key: decided[key] for key in keys if key in decided}
+        for policy, keys in names.POLICY_OPTIONS.items()
+    }
+    return {policy: options for policy, options in written.items() if options}
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Replaces ``path`` with ``text`` in one rename, so a reader never sees half a file."""
+    with tempfile.NamedTemporaryFile("w", dir=path.resolve().parent, prefix=f".{path.name}.", delete=False) as temp:
+        temp.write(text)
+    os.replace(temp.name, path)
 
 
 def main(argv: list[str], project_dir: Path = PROJECT_DIR) -> int:
-    if len(argv) != 1:
-        print("usage: python -m policy_pack_config <stack>   (reads Pulumi.<stack>.yaml)", file=sys.stderr)
-        return 2
+    parser = argparse.ArgumentParser(
+        prog="python -m policy_pack_config", description="Writes the policy pack config of a stack from Pulumi.<stack>.yaml."
+    )
+    parser.add_argument("stack")
+    parser.add_argument("--output", type=Path, metavar="FILE", help="write FILE (only on success) instead of stdout")
+    args = parser.parse_args(argv)
     try:
-        config = read_stack_file(argv[0], project_dir)
+        config = read_stack_file(args.stack, project_dir)
     except (OSError, ConfigError) as error:
         print(f"policy_pack_config: {error}", file=sys.stderr)
         return 1
-    json.dump(policy_pack_config(config), sys.stdout, indent=2, sort_keys=True)
-    sys.stdout.write("\n")
+    text = json.dumps(policy_pack_config(config), indent=2, sort_keys=True) + "\n"
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        write_atomically(args.output, text)
     return 0
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
+from offline_preview.capture import run_program  # noqa: E402
 from policy_pack_config import stack_file_config  # noqa: E402
-from program_capture import run_program  # noqa: E402
 
 PROGRAMS = {"homelab": ROOT / "__main__.py", "bare": ROOT / "bench" / "bare_program.py"}
 

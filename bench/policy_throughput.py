@@ -10,7 +10,8 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent / "tests"), str(HERE.parent)]
 
 from policy_corpus import CORPUS  # noqa: E402
-from policy_engine import POLICY_PACK_DIR, PolicyEngine, Resource  # noqa: E402
+
+from offline_preview.engine import POLICY_PACK_DIR, PolicyEngine, Resource  # noqa: E402
 
 PACKS = {"homelab-ai-gpu": POLICY_PACK_DIR, "no-op": HERE / "noop_pack"}
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any, Callable
 
 import pytest
-
 from fuzz_counts import TRIED
 from tree_edits import changed
+
+from offline_preview.capture import Capture, run_program
 from policy_pack_config import stack_file_config
-from program_capture import Capture, run_program
 
 
 def pytest_sessionfinish(session):

@@ -13,20 +13,21 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from gpu_policies.names import (  # noqa: F401 (the corpus's vocabulary for its users)
+    DEFAULT_DENY,
+    GPU_CAPACITY,
+    GPU_MEMORY_LIMIT,
+    GPU_NODE_PINNING,
+    GUARDED_ROUTES,
+    IMMUTABLE_IMAGES,
+    PROTECTED_CLAIMS,
+    RECREATE_STRATEGY,
+    RUNTIME_CLASS,
+)
 from pulumi.runtime.rpc import UNKNOWN
-
-from policy_engine import Diagnostic
 from tree_edits import DELETE, changed  # noqa: F401 (the corpus's own vocabulary for its users)
 
-RUNTIME_CLASS = "gpu-pods-require-nvidia-runtime-class"
-RECREATE_STRATEGY = "gpu-deployments-use-recreate-strategy"
-GPU_NODE_PINNING = "gpu-pods-pinned-to-gpu-nodes"
-GPU_MEMORY_LIMIT = "gpu-containers-set-memory-limit"
-IMMUTABLE_IMAGES = "images-avoid-mutable-tags"
-PROTECTED_CLAIMS = "gpu-app-pvcs-protected"
-GPU_CAPACITY = "gpu-demand-fits-capacity"
-GUARDED_ROUTES = "gpu-apps-exposed-with-access-control"
-DEFAULT_DENY = "gpu-app-namespaces-deny-ingress-by-default"
+from offline_preview.engine import Diagnostic
 
 RESOURCE_POLICIES = frozenset({RUNTIME_CLASS, RECREATE_STRATEGY, GPU_NODE_PINNING, GPU_MEMORY_LIMIT, IMMUTABLE_IMAGES})
 STACK_POLICIES = frozenset({PROTECTED_CLAIMS, GPU_CAPACITY, GUARDED_ROUTES, DEFAULT_DENY})

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from program_capture import Capture
+from offline_preview.capture import Capture
 
 GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
 

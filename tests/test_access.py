@@ -7,8 +7,8 @@ import ipaddress
 
 import pytest
 
+from offline_preview.capture import Capture
 from policy_pack_config import parse_stack_file_config
-from program_capture import Capture
 from stack_config import ConfigError
 
 APPS = ["ollama", "comfyui"]

@@ -6,10 +6,11 @@ import dataclasses
 
 import pytest
 from google.protobuf import json_format
-
 from policy_corpus import DEFAULT_DENY, GUARDED_ROUTES, manifest, pod_spec
-from policy_engine import PolicyEngine, Resource, struct
-from program_capture import Capture
+
+from offline_preview.capture import Capture
+from offline_preview.engine import PolicyEngine, Resource, struct
+from offline_preview.preview import analyzer_resources
 
 NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
@@ -20,10 +21,6 @@ def engine():
     with PolicyEngine() as engine:
         engine.configure({})
         yield engine
-
-
-def _resources(capture: Capture) -> list[Resource]:
-    return [Resource(r.type, r.name, r.request.object, r.urn, r.protect, r.parent) for r in capture.registrations]
 
 
 def _fired(engine: PolicyEngine, resources: list[Resource], policy: str) -> list[tuple[str, str]]:
@@ -37,12 +34,12 @@ def _without_annotations(resource: Resource) -> Resource:
 
 
 def test_homelab_routes_and_namespaces_pass(engine, homelab: Capture):
-    resources = _resources(homelab)
+    resources = analyzer_resources(homelab)
     assert _fired(engine, resources, GUARDED_ROUTES) == [] and _fired(engine, resources, DEFAULT_DENY) == []
 
 
 def test_a_route_that_names_no_guard_is_flagged(engine, homelab: Capture):
-    resources = [_without_annotations(r) if r.name == "comfyui-route" else r for r in _resources(homelab)]
+    resources = [_without_annotations(r) if r.name == "comfyui-route" else r for r in analyzer_resources(homelab)]
     (diagnostic,) = [d for d in engine.analyze_stack(resources) if d.policy == GUARDED_ROUTES]
     assert (diagnostic.level, diagnostic.urn.rsplit("::", 1)[-1]) == ("advisory", "comfyui-route")
     assert "HTTPRoute 'comfyui-route' exposes namespace 'comfyui', which runs Deployment 'comfyui-deployment'" in diagnostic.message
@@ -50,7 +47,7 @@ def test_a_route_that_names_no_guard_is_flagged(engine, homelab: Capture):
 
 
 def test_a_public_app_warns_on_every_preview_unless_acknowledged(engine, run_with):
-    resources = _resources(run_with({"ollama.access": {"public": True}}))
+    resources = analyzer_resources(run_with({"ollama.access": {"public": True}}))
     assert _fired(engine, resources, GUARDED_ROUTES) == [("advisory", "ollama-route")]
     engine.configure({GUARDED_ROUTES: {"acknowledgedAccess": ["gateway-enforced", "public"]}})
     try:
@@ -62,7 +59,7 @@ def test_a_public_app_warns_on_every_preview_unless_acknowledged(engine, run_wit
 def test_ingress_guarded_by_its_class_annotations_passes_and_fails_without_them(engine, run_with):
     capture = run_with({"exposure.kind": "ingress", "exposure.ingress": {"className": "nginx"},
                         "exposure.controllerNamespace": "ingress-nginx"})
-    resources = _resources(capture)
+    resources = analyzer_resources(capture)
     assert _fired(engine, resources, GUARDED_ROUTES) == []
     stripped = [_without_annotations(r) if r.type == INGRESS else r for r in resources]
     assert sorted(_fired(engine, stripped, GUARDED_ROUTES)) == [("advisory", "comfyui-ingress"), ("advisory", "ollama-ingress")]
@@ -78,7 +75,7 @@ def test_routes_outside_gpu_namespaces_are_left_alone(engine):
 
 
 def test_gpu_namespace_without_default_deny_is_flagged(engine, homelab: Capture):
-    resources = [r for r in _resources(homelab) if not (r.type == NETWORK_POLICY and r.name == "ollama-deny-ingress")]
+    resources = [r for r in analyzer_resources(homelab) if not (r.type == NETWORK_POLICY and r.name == "ollama-deny-ingress")]
     (diagnostic,) = [d for d in engine.analyze_stack(resources) if d.policy == DEFAULT_DENY]
     assert diagnostic.level == "advisory"
     assert "Namespace 'ollama' runs Release 'ollama-release' (chart ollama) but has no default-deny ingress" in diagnostic.message

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from policy_engine import POLICY_PACK_DIR, PolicyEngine
+from offline_preview.capture import run_program
+from offline_preview.engine import POLICY_PACK_DIR, PolicyEngine
 from policy_pack_config import PROJECT_DIR, stack_file_config
-from program_capture import run_program
 
 NOOP_PACK = PROJECT_DIR / "bench" / "noop_pack"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from components.comfyui_app import MANAGER_CONFIG_SCRIPT
-from program_capture import Capture
+from offline_preview.capture import Capture
 
 # What the yanwk images copy to the volume on first start (builder-scripts/preload-cache.sh).
 IMAGE_CONFIG = "[default]\nuse_uv = False\nsecurity_level = weak\ndowngrade_blacklist = torch, torchvision, torchaudio\n"

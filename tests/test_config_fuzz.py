@@ -7,12 +7,12 @@ import copy
 import re
 from typing import Any
 
+from fuzz_counts import TRIED
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fuzz_counts import TRIED
+from offline_preview.capture import run_program
 from policy_pack_config import stack_file_config
-from program_capture import run_program
 from stack_config import FIELDS, SECTIONS, ConfigError, parse_stack_config
 
 HOMELAB = stack_file_config("homelab")

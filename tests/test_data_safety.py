@@ -12,9 +12,9 @@ expands the volume.
 from __future__ import annotations
 
 import pytest
-
 from tree_edits import DELETE
-from program_capture import Capture
+
+from offline_preview.capture import Capture
 
 CLAIMS = {"ollama-models": "ollama", "comfyui-data": "comfyui"}
 

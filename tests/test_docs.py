@@ -56,7 +56,24 @@ def test_pulumi_yaml_is_the_homelab_ai_python_project():
 
 
 def test_readme_has_the_deploy_and_test_commands():
-    assert "pulumi up --stack homelab" in README
+    assert "\npulumi up --stack homelab --policy-pack policies --policy-pack-config policy-config.json\n" in README
     assert "\npython -m pytest\n" in README
     ci = (PROJECT_DIR / ".ci" / "run").read_text()
     assert "\npython -m pytest\n" in ci
+
+
+def _commands(prefix: str) -> list[str]:
+    return [line.strip() for line in README.splitlines() if line.strip().startswith(prefix)]
+
+
+def test_every_documented_up_runs_the_policy_pack_with_the_stacks_config():
+    ups = _commands("pulumi up")
+    assert ups and all("--policy-pack policies --policy-pack-config policy-config.json" in up for up in ups), ups
+
+
+def test_the_pack_config_is_written_by_the_projects_virtualenv_and_only_on_success():
+    writes = [line for line in README.splitlines() if "-m policy_pack_config" in line and "policy-config.json" in line]
+    assert writes and all(
+        line.startswith("venv/bin/python -m policy_pack_config ") and "--output policy-config.json" in line
+        for line in writes
+    ), writes

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from program_capture import Capture
+from offline_preview.capture import Capture
 
 APPS = [("ollama", "ollama.madhan.app", "ollama", 11434), ("comfyui", "comfyui.madhan.app", "comfyui", 8188)]
 

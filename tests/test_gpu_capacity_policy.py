@@ -5,13 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from conftest import changed_config
+from policy_corpus import (
+    GPU_CAPACITY,
+    TYPES,
+    changed,
+    container,
+    manifest,
+    pod_spec,
+    release,
+)
 from pulumi.runtime.rpc import UNKNOWN
 
-from conftest import changed_config
-from policy_corpus import GPU_CAPACITY, TYPES, changed, container, manifest, pod_spec, release
-from policy_engine import Diagnostic, PolicyEngine, Resource
+from offline_preview.capture import run_program
+from offline_preview.engine import Diagnostic, PolicyEngine, Resource
+from offline_preview.preview import analyzer_resources
 from policy_pack_config import parse_stack_file_config, policy_pack_config
-from program_capture import run_program
 
 EXCLUSIVE = {"gpu.sharing": {"strategy": "exclusive"}}
 
@@ -29,8 +38,7 @@ def preview(engine: PolicyEngine, homelab_config: dict, changes: dict[str, Any],
     capture = run_program(config)
     assert capture.error is None, capture.error
     engine.configure(policy_pack_config(parse_stack_file_config(config)) if pack_config is None else pack_config)
-    resources = [Resource(r.type, r.name, r.request.object, r.urn, r.protect, r.parent) for r in capture.registrations]
-    return [d for d in engine.analyze_stack(resources) if d.policy == GPU_CAPACITY]
+    return [d for d in engine.analyze_stack(analyzer_resources(capture)) if d.policy == GPU_CAPACITY]
 
 
 def test_both_apps_on_one_exclusive_gpu_are_blocked_at_preview(engine, homelab_config):

@@ -8,8 +8,9 @@ import json
 import pytest
 from chart_value_paths import paths_unknown_to_chart
 from conftest import changed_config
-from policy_engine import PolicyEngine, Resource
-from program_capture import Capture, run_program
+from offline_preview.engine import PolicyEngine
+from offline_preview.preview import analyzer_resources
+from offline_preview.capture import Capture, run_program
 
 from policy_pack_config import parse_stack_file_config, policy_pack_config
 from stack_config import ConfigError, parse_stack_config
@@ -75,8 +76,7 @@ def test_service_monitor_only_when_asked(run_with):
 
 
 def test_the_pack_passes_the_stack_with_its_exporter(with_exporter: Capture, homelab_config):
-    resources = [Resource(r.type, r.name, r.request.object, r.urn, r.request.protect, r.request.parent)
-                 for r in with_exporter.registrations]
+    resources = analyzer_resources(with_exporter)
     with PolicyEngine() as engine:
         engine.configure(policy_pack_config(parse_stack_file_config(changed_config(homelab_config, METRICS_ON))))
         diagnostics = [d for resource in resources for d in engine.analyze_resource(resource)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import yaml
 
-from program_capture import Capture
+from offline_preview.capture import Capture
 
 PRIVILEGED = {f"pod-security.kubernetes.io/{mode}": "privileged" for mode in ("enforce", "audit", "warn")}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from program_capture import Capture
+from offline_preview.capture import Capture
 
 EXCLUSIVE = {"gpu.sharing": {"strategy": "exclusive"}}
 

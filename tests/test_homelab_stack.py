@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-
-from program_capture import Capture
+from offline_preview.capture import Capture
 
 
 def test_homelab_registers_exactly_the_stack_the_seed_describes(homelab: Capture):

@@ -10,7 +10,7 @@ to receive, and say so in that commit.
 
 from __future__ import annotations
 
-from program_capture import Capture
+from offline_preview.capture import Capture
 from registration_summary import golden_summary, summary_json
 
 

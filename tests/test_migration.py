@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from conftest import changed_config
-from program_capture import Capture, Registration, run_program
+from offline_preview.capture import Capture, Registration, run_program
 from registration_summary import registration_summary
 from tree_edits import DELETE
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from program_capture import Capture
+from offline_preview.capture import Capture
 
 CLAIMS = ["ollama-models", "comfyui-data"]
 

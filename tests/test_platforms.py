@@ -11,9 +11,10 @@ from conftest import changed_config
 from gpu_policies.rules import runtime_class_violations
 from gpu_policies.workloads import GpuResources, pod_template
 from policy_corpus import RUNTIME_CLASS, TYPES, manifest, pod_spec
-from policy_engine import PolicyEngine, Resource
+from offline_preview.engine import PolicyEngine
+from offline_preview.preview import analyzer_resources
 from policy_pack_config import parse_stack_file_config, policy_pack_config
-from program_capture import Capture, run_program
+from offline_preview.capture import Capture, run_program
 from tree_edits import DELETE
 
 RUNTIME_CLASS_TYPE = "kubernetes:node.k8s.io/v1:RuntimeClass"
@@ -119,14 +120,9 @@ def engine():
         yield engine
 
 
-def _resources(capture: Capture) -> list[Resource]:
-    return [Resource(r.type, r.name, r.request.object, r.urn, r.request.protect, r.request.parent)
-            for r in capture.registrations]
-
-
 def _diagnostics(engine: PolicyEngine, capture: Capture, config: dict[str, Any]) -> list[Any]:
     engine.configure(config)
-    resources = _resources(capture)
+    resources = analyzer_resources(capture)
     return [d for r in resources for d in engine.analyze_resource(r)] + engine.analyze_stack(resources)
 
 

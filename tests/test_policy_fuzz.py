@@ -12,13 +12,14 @@ from typing import Any
 
 import grpc
 import pytest
+from fuzz_counts import TRIED
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from policy_corpus import CORPUS, RELEASE, TYPES, container, manifest, pod_spec, release
 from pulumi.runtime import rpc
+from tree_edits import changed
 
-from fuzz_counts import TRIED
-from policy_corpus import CORPUS, RELEASE, TYPES
-from policy_engine import PolicyEngine, Resource
+from offline_preview.engine import PolicyEngine, Resource
 
 SECRET_SIG = {rpc._special_sig_key: rpc._special_secret_sig}
 UNKNOWNS = [rpc.UNKNOWN, "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7", "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
@@ -31,11 +32,25 @@ SEEDS = [case.props for case in CORPUS]
 KEYS = ["spec", "template", "containers", "initContainers", "resources", "limits", "requests", "nvidia.com/gpu",
         "nvidia.com/mig-1g.5gb", "runtimeClassName", "strategy", "type", "replicas", "values", "ollama", "gpu",
         "enabled", "nodeSelector", "affinity", "image", "metadata", "namespace", "annotations", "podSelector",
-        "policyTypes", "ingress", "jobTemplate", "persistentVolume", "existingClaim", "updateStrategy", "chart"]
+        "policyTypes", "ingress", "jobTemplate", "persistentVolume", "existingClaim", "updateStrategy", "chart",
+        "rollingUpdate", "maxSurge", "replicaCount", "number", "parallelism"]
+
+# Numbers as manifests write them: plain, in exponent form (up to exponents no Decimal context
+# holds), and the words Python's Decimal and float read as NaN and infinities.
+numerals = st.one_of(
+    st.integers(-(10**6), 10**6).map(str),
+    st.decimals(allow_nan=True, allow_infinity=True).map(str),
+    st.builds("{}e{}".format, st.integers(-99, 99), st.integers(-(10**12), 10**12)),
+    st.builds("{}E{}".format, st.floats(0, 10, allow_nan=False).map(repr), st.integers(-400, 400)),
+    st.sampled_from(["nan", "NaN", "sNaN", "inf", "-inf", "Infinity", "1e999999999", "1e-999999999", "0e999999999"]),
+)
+# maxSurge and maxUnavailable: a count or a percentage of any of those numbers.
+quantities = st.one_of(numerals, numerals.map("{}%".format))
 
 scalars = st.one_of(
     st.none(), st.booleans(), st.integers(-(2**53), 2**53),
-    st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=20),
+    # Non-finite floats never reach a Python pack: its SDK cannot read them out of the Struct.
+    st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=20), quantities,
     st.sampled_from(UNKNOWNS + ["1", "0", "-1", "Recreate", "RollingUpdate", "nvidia", "latest", "ollama", "25%"]),
 )
 
@@ -87,6 +102,22 @@ def resources(draw) -> Resource:
                     protect=draw(st.booleans()))
 
 
+@st.composite
+def counted_workloads(draw) -> Resource:
+    """A GPU Deployment or Ollama release whose GPU count, replicas and maxSurge are generated: the
+    values the capacity policy does arithmetic with."""
+    if draw(st.booleans()):
+        props = manifest("Deployment", pod_spec(container(gpu=draw(quantities))), strategy="RollingUpdate")
+        props = changed(props, "spec.strategy.rollingUpdate", {"maxSurge": draw(quantities)})
+        props = changed(props, "spec.replicas", draw(st.one_of(st.integers(0, 3), st.floats(0, 1e300))))
+        return Resource(TYPES["Deployment"], "app", props)
+    props = release(
+        ollama__gpu__number=draw(quantities), updateStrategy={"type": "RollingUpdate", "rollingUpdate": {"maxSurge": draw(quantities)}},
+        replicaCount=draw(st.one_of(st.integers(0, 3), st.floats(0, 1e300))),
+    )
+    return Resource(RELEASE, "ollama", props)
+
+
 @pytest.fixture(scope="module")
 def engine():
     with PolicyEngine() as engine:
@@ -95,7 +126,7 @@ def engine():
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(st.lists(resources(), min_size=1, max_size=4))
+@given(st.lists(st.one_of(resources(), counted_workloads()), min_size=1, max_size=4))
 def test_no_generated_resource_makes_a_policy_raise(engine, stack):
     TRIED["policy pack (resources over gRPC)"] += len(stack)
     try:

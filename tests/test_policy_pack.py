@@ -10,8 +10,6 @@ from pathlib import Path
 import pytest
 import yaml
 from google.protobuf import json_format
-from pulumi.runtime.proto import analyzer_pb2
-
 from policy_corpus import (
     CORPUS,
     DEFAULT_LEVELS,
@@ -36,9 +34,12 @@ from policy_corpus import (
     release,
     workload,
 )
-from policy_engine import POLICY_PACK_DIR, Diagnostic, PolicyEngine, Resource, struct
+from pulumi.runtime.proto import analyzer_pb2
+
+from offline_preview.capture import Capture
+from offline_preview.engine import POLICY_PACK_DIR, Diagnostic, PolicyEngine, Resource, struct
+from offline_preview.preview import analyzer_resources
 from policy_pack_config import policy_pack_config, read_stack_file
-from program_capture import Capture
 
 
 @pytest.fixture(scope="module")
@@ -116,10 +117,7 @@ def test_pack_starts_from_another_directory_given_its_path(tmp_path: Path):
 @pytest.fixture(scope="module")
 def homelab_resources(homelab: Capture) -> list[Resource]:
     """Every resource the homelab program registers, as the engine hands it to the pack: inputs Struct untouched."""
-    return [
-        Resource(r.type, r.name, r.request.object, r.urn, r.request.protect, r.request.parent)
-        for r in homelab.registrations
-    ]
+    return analyzer_resources(homelab)
 
 
 @pytest.fixture(scope="module")

@@ -12,10 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-
 from policy_corpus import (
-    DEFAULT_DENY,
     CORPUS,
+    DEFAULT_DENY,
     DEFAULT_LEVELS,
     DELETE,
     GPU_NODE_PINNING,
@@ -30,7 +29,8 @@ from policy_corpus import (
     pod_spec,
     workload,
 )
-from policy_engine import PolicyEngine, Resource
+
+from offline_preview.engine import PolicyEngine, Resource
 
 
 @pytest.fixture(scope="module")

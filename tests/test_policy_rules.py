@@ -8,7 +8,7 @@ import pytest
 
 from gpu_policies.config import ALLOWED_RUNTIME_CLASSES, GPU_RESOURCE_PREFIXES, Settings
 from gpu_policies.rules import runtime_class_violations, update_strategy_violations
-from gpu_policies.workloads import ChartValue, GpuResources, gpu_count, image_tag, pod_template
+from gpu_policies.workloads import ChartValue, GpuResources, Malformed, gpu_count, image_tag, pod_template
 from policy_corpus import TYPES, manifest, pod_spec, release
 
 DEFAULT = Settings.read({})
@@ -30,8 +30,18 @@ DEFAULT = Settings.read({})
         ("one", None),
         ("1Gi", None),
         ("", None),
-        ("NaN", None),
-        ("Infinity", None),
+        ("1e3", Decimal(1000)),
+        ("2.5E0", Decimal("2.5")),
+        ("NaN", Malformed("NaN")),
+        ("Infinity", Malformed("Infinity")),
+        ("-inf", Malformed("-inf")),
+        (float("inf"), Malformed("inf")),
+        (float("nan"), Malformed("nan")),
+        ("1e999999999", Malformed("1e999999999")),
+        ("1e99999999999999999999", Malformed("1e99999999999999999999")),
+        ("1e-999999999", Malformed("1e-999999999")),
+        (1e300, Malformed("1e+300")),
+        ("0e999999999", None),
         (True, None),
         (None, None),
         ([1], None),

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-
 from chart_value_paths import paths_unknown_to_chart
-from program_capture import Capture
 
+from offline_preview.capture import Capture
 
 # Defect 1: the seed passed `persistence` to the ollama chart; 1.41.0 has no such key, so the
 # "100 Gi cache" never existed and models lived in an emptyDir.

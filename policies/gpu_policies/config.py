@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from . import names
 from .workloads import GpuResources
 
 
@@ -46,37 +47,37 @@ class Option:
 
 
 GPU_RESOURCE_NAMES = Option(
-    "gpuResourceNames",
+    names.GPU_RESOURCE_NAMES,
     ("nvidia.com/gpu",),
     "Extended resources that count as a GPU when a container asks for more than zero of them.",
 )
 GPU_RESOURCE_PREFIXES = Option(
-    "gpuResourcePrefixes",
+    names.GPU_RESOURCE_PREFIXES,
     ("nvidia.com/mig-",),
     "Prefixes of extended resources that count as a GPU: the device plugin names MIG slices "
     "nvidia.com/mig-<profile>, such as nvidia.com/mig-1g.5gb. An empty list turns MIG matching off.",
 )
 ALLOWED_RUNTIME_CLASSES = Option(
-    "allowedRuntimeClasses",
+    names.ALLOWED_RUNTIME_CLASSES,
     ("nvidia",),
     "RuntimeClass names a GPU pod may use; messages suggest the first.",
     min_items=1,
 )
 GPU_NODE_LABELS = Option(
-    "gpuNodeLabels",
+    names.GPU_NODE_LABELS,
     ("nvidia.com/gpu.present",),
     "Node label keys that pin a pod to GPU nodes through nodeSelector or required node affinity "
     "(NFD and GFD label GPU nodes nvidia.com/gpu.present=true).",
     min_items=1,
 )
 MUTABLE_TAGS = Option(
-    "mutableTags",
+    names.MUTABLE_TAGS,
     ("latest",),
     "Image tags that are moved to new images; an image with no tag at all always counts as mutable.",
 )
 
 ACCESS_ANNOTATIONS = Option(
-    "accessAnnotations",
+    names.ACCESS_ANNOTATIONS,
     (
         "nginx.ingress.kubernetes.io/whitelist-source-range",
         "nginx.ingress.kubernetes.io/auth-url",
@@ -85,13 +86,11 @@ ACCESS_ANNOTATIONS = Option(
     "Route annotations that guard an app when set: a source allowlist, a forward-auth URL, or middlewares that apply them.",
 )
 ACKNOWLEDGED_ACCESS = Option(
-    "acknowledgedAccess",
+    names.ACKNOWLEDGED_ACCESS,
     ("gateway-enforced",),
     "Values of the route annotation homelab-ai/access that vouch for it: `gateway-enforced`, the Gateway applies "
     "the allowlist or auth. `public` is not in the default on purpose, so a public GPU app warns on every preview.",
 )
-
-GPU_OPTIONS = (GPU_RESOURCE_NAMES, GPU_RESOURCE_PREFIXES)
 
 
 @dataclass(frozen=True)
@@ -116,7 +115,7 @@ class Flag:
 # runtime: NVIDIA's CDI page says workloads allocated through the device plugin need no change,
 # and a runtime class is optional. Talos 1.13 enables CDI in containerd by default.
 CDI_INJECTION = Flag(
-    "cdiInjection",
+    names.CDI_INJECTION,
     False,
     "The GPU nodes' container runtime injects the GPUs the device plugin allocates as CDI devices "
     "(Talos 1.13 with the GPU Operator): a GPU pod may then set no runtimeClassName; one it sets must still be allowed.",
@@ -142,16 +141,25 @@ class Count:
         return self.default
 
 
-GPUS = Count("gpus", 1, "Physical GPUs the stack's GPU nodes have.")
+GPUS = Count(names.GPUS, 1, "Physical GPUs the stack's GPU nodes have.")
 REPLICAS_PER_GPU = Count(
-    "replicasPerGpu", 1,
+    names.REPLICAS_PER_GPU, 1,
     "Pods each GPU holds at once: 1 when exclusive, the device plugin's time-slicing replicas otherwise.",
 )
-CAPACITY_OPTIONS = (GPUS, REPLICAS_PER_GPU)
 
 
-def schema_properties(options: Sequence[Option | Count | Flag]) -> dict[str, dict[str, Any]]:
-    return {option.key: option.schema() for option in options}
+OPTIONS: Mapping[str, Option | Count | Flag] = {
+    option.key: option
+    for option in (
+        GPU_RESOURCE_NAMES, GPU_RESOURCE_PREFIXES, ALLOWED_RUNTIME_CLASSES, GPU_NODE_LABELS, MUTABLE_TAGS,
+        ACCESS_ANNOTATIONS, ACKNOWLEDGED_ACCESS, GPUS, REPLICAS_PER_GPU, CDI_INJECTION,
+    )
+}
+
+
+def schema_properties(policy: str) -> dict[str, dict[str, Any]]:
+    """The config schema properties of ``policy``: the options names.POLICY_OPTIONS gives it."""
+    return {key: OPTIONS[key].schema() for key in names.POLICY_OPTIONS[policy]}
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ options (`protect`) and can relate them. A new rule is a validator in `rules` an
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -22,31 +22,19 @@ from pulumi_policy import (
 )
 
 from . import rules
-from .config import (
-    ACCESS_ANNOTATIONS,
-    ACKNOWLEDGED_ACCESS,
-    ALLOWED_RUNTIME_CLASSES,
-    CAPACITY_OPTIONS,
-    CDI_INJECTION,
-    GPU_NODE_LABELS,
-    GPU_OPTIONS,
-    MUTABLE_TAGS,
-    Flag,
-    Option,
-    Settings,
-    schema_properties,
+from .config import Settings, schema_properties
+from .names import (
+    DEFAULT_DENY,
+    GPU_CAPACITY,
+    GPU_MEMORY_LIMIT,
+    GPU_NODE_PINNING,
+    GUARDED_ROUTES,
+    IMMUTABLE_IMAGES,
+    PROTECTED_CLAIMS,
+    RECREATE_STRATEGY,
+    RUNTIME_CLASS,
 )
 from .workloads import PodTemplate, pod_template
-
-RUNTIME_CLASS = "gpu-pods-require-nvidia-runtime-class"
-RECREATE_STRATEGY = "gpu-deployments-use-recreate-strategy"
-GPU_NODE_PINNING = "gpu-pods-pinned-to-gpu-nodes"
-GPU_MEMORY_LIMIT = "gpu-containers-set-memory-limit"
-IMMUTABLE_IMAGES = "images-avoid-mutable-tags"
-PROTECTED_CLAIMS = "gpu-app-pvcs-protected"
-GPU_CAPACITY = "gpu-demand-fits-capacity"
-GUARDED_ROUTES = "gpu-apps-exposed-with-access-control"
-DEFAULT_DENY = "gpu-app-namespaces-deny-ingress-by-default"
 
 PodRule = Callable[[PodTemplate, Settings], list[str]]
 
@@ -58,7 +46,6 @@ def pod_policy(
     *,
     enforcement_level: EnforcementLevel,
     severity: Severity,
-    options: Sequence[Option | Flag],
 ) -> ResourceValidationPolicy:
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
         pod = pod_template(args.resource_type, args.name, args.props)
@@ -73,7 +60,7 @@ def pod_policy(
         validate=validate,
         enforcement_level=enforcement_level,
         severity=severity,
-        config_schema=PolicyConfigSchema(properties=schema_properties(options)),
+        config_schema=PolicyConfigSchema(properties=schema_properties(name)),
     )
 
 
@@ -116,7 +103,6 @@ POLICIES: list[Policy] = [
         ),
         enforcement_level=EnforcementLevel.MANDATORY,
         severity=Severity.HIGH,
-        options=(ALLOWED_RUNTIME_CLASSES, CDI_INJECTION, *GPU_OPTIONS),
     ),
     pod_policy(
         RECREATE_STRATEGY,
@@ -125,7 +111,6 @@ POLICIES: list[Policy] = [
         lambda pod, settings: rules.update_strategy_violations(pod, settings.gpu),
         enforcement_level=EnforcementLevel.MANDATORY,
         severity=Severity.HIGH,
-        options=GPU_OPTIONS,
     ),
     pod_policy(
         GPU_NODE_PINNING,
@@ -134,7 +119,6 @@ POLICIES: list[Policy] = [
         lambda pod, settings: rules.node_pinning_violations(pod, settings.gpu, settings.gpu_node_labels),
         enforcement_level=EnforcementLevel.ADVISORY,
         severity=Severity.MEDIUM,
-        options=(GPU_NODE_LABELS, *GPU_OPTIONS),
     ),
     pod_policy(
         GPU_MEMORY_LIMIT,
@@ -143,7 +127,6 @@ POLICIES: list[Policy] = [
         lambda pod, settings: rules.memory_limit_violations(pod, settings.gpu),
         enforcement_level=EnforcementLevel.ADVISORY,
         severity=Severity.MEDIUM,
-        options=GPU_OPTIONS,
     ),
     pod_policy(
         IMMUTABLE_IMAGES,
@@ -152,7 +135,6 @@ POLICIES: list[Policy] = [
         lambda pod, settings: rules.mutable_image_violations(pod, settings.mutable_tags),
         enforcement_level=EnforcementLevel.ADVISORY,
         severity=Severity.LOW,
-        options=(MUTABLE_TAGS,),
     ),
     StackValidationPolicy(
         name=PROTECTED_CLAIMS,
@@ -162,7 +144,7 @@ POLICIES: list[Policy] = [
         validate=_protected_claims,
         enforcement_level=EnforcementLevel.ADVISORY,
         severity=Severity.MEDIUM,
-        config_schema=PolicyConfigSchema(properties=schema_properties(GPU_OPTIONS)),
+        config_schema=PolicyConfigSchema(properties=schema_properties(PROTECTED_CLAIMS)),
     ),
     StackValidationPolicy(
         name=GPU_CAPACITY,
@@ -171,7 +153,7 @@ POLICIES: list[Policy] = [
         validate=_gpu_capacity,
         enforcement_level=EnforcementLevel.MANDATORY,
         severity=Severity.HIGH,
-        config_schema=PolicyConfigSchema(properties=schema_properties((*CAPACITY_OPTIONS, *GPU_OPTIONS))),
+        config_schema=PolicyConfigSchema(properties=schema_properties(GPU_CAPACITY)),
     ),
     StackValidationPolicy(
         name=GUARDED_ROUTES,
@@ -180,9 +162,7 @@ POLICIES: list[Policy] = [
         validate=_guarded_routes,
         enforcement_level=EnforcementLevel.ADVISORY,
         severity=Severity.HIGH,
-        config_schema=PolicyConfigSchema(
-            properties=schema_properties((ACCESS_ANNOTATIONS, ACKNOWLEDGED_ACCESS, *GPU_OPTIONS))
-        ),
+        config_schema=PolicyConfigSchema(properties=schema_properties(GUARDED_ROUTES)),
     ),
     StackValidationPolicy(
         name=DEFAULT_DENY,
@@ -191,6 +171,6 @@ POLICIES: list[Policy] = [
         validate=_default_deny,
         enforcement_level=EnforcementLevel.ADVISORY,
         severity=Severity.MEDIUM,
-        config_schema=PolicyConfigSchema(properties=schema_properties(GPU_OPTIONS)),
+        config_schema=PolicyConfigSchema(properties=schema_properties(DEFAULT_DENY)),
     ),
 ]

@@ -20,6 +20,7 @@ from .workloads import (
     PVC_TYPE,
     GpuRequest,
     GpuResources,
+    Malformed,
     PodTemplate,
     dig,
     gpus_per_pod,
@@ -29,6 +30,7 @@ from .workloads import (
     pod_template,
     route_kind,
     sequence,
+    shown,
 )
 
 RECREATE = "Recreate"
@@ -56,7 +58,7 @@ def runtime_class_violations(
         return []
     if current.value in allowed or (cdi_injection and not current.value):
         return []
-    has = f"runtimeClassName is '{current.value}'" if current.value else "the pod sets no runtimeClassName"
+    has = f"runtimeClassName is '{shown(current.value)}'" if current.value else "the pod sets no runtimeClassName"
     others = f" (allowed: {', '.join(allowed)})" if len(allowed) > 1 else ""
     return [f"{pod.label}: {_asks(requests)} but {has}; set {current.path}: {allowed[0]}{others}."]
 
@@ -131,9 +133,9 @@ def mutable_image_violations(pod: PodTemplate, mutable_tags: Sequence[str]) -> l
         tag = container.image_tag()
         if tag.value is None or (tag.value and tag.value not in mutable_tags):
             continue
-        runs = f"the mutable tag '{tag.value}'" if tag.value else "an image with no tag (Kubernetes pulls latest)"
+        runs = f"the mutable tag '{shown(tag.value)}'" if tag.value else "an image with no tag (Kubernetes pulls latest)"
         violations.append(
-            f"{pod.label}: container '{container.name}' runs {runs}, which can become another image on the "
+            f"{pod.label}: container '{shown(container.name)}' runs {runs}, which can become another image on the "
             f"next pull; pin {tag.path} to a version tag or a digest."
         )
     return violations
@@ -174,7 +176,7 @@ def _gpu_workloads_by_namespace(gpu_pods: Sequence[tuple[StackResource, PodTempl
 
 
 def _where(namespace: str) -> str:
-    return f"namespace '{namespace}'" if namespace else "the default namespace"
+    return f"namespace '{shown(namespace)}'" if namespace else "the default namespace"
 
 
 def unprotected_claim_violations(resources: Sequence[StackResource], gpu: GpuResources) -> list[Violation]:
@@ -200,7 +202,7 @@ def unprotected_claim_violations(resources: Sequence[StackResource], gpu: GpuRes
         violations.append(
             Violation(
                 resource.urn,
-                f"PersistentVolumeClaim '{resource.name}' in {_where(namespace)}, beside the GPU workload "
+                f"PersistentVolumeClaim '{shown(resource.name)}' in {_where(namespace)}, beside the GPU workload "
                 f"{', '.join(workloads[namespace])}, is not protected; set the resource options protect=True "
                 "(and retain_on_delete=True) so that no destroy or replacement deletes its data.",
             )
@@ -230,37 +232,59 @@ class GpuDemand:
         return text + (f" (+{self.surge} pod(s) during a RollingUpdate)" if self.surge else "")
 
 
-def gpu_demands(resources: Sequence[StackResource], gpu: GpuResources) -> list[GpuDemand]:
-    demands = []
+def _uncountable(label: str, what: str, value: Malformed) -> str:
+    return (
+        f"{label}: {what} is {value}, which is no number of GPUs or pods the scheduler can count, so the stack's "
+        "GPU demand is unknown; write a whole number (a percentage for maxSurge)."
+    )
+
+
+def gpu_demands(resources: Sequence[StackResource], gpu: GpuResources) -> tuple[list[GpuDemand], list[str]]:
+    """Each GPU workload's demand, and a message for every count in them no one can count."""
+    demands, uncountable = [], []
     for resource in resources:
         pod = pod_template(resource.type, resource.name, resource.props)
         if pod is None or not (requests := pod.gpu_requests(gpu)):
             continue
+        uncountable += [
+            _uncountable(pod.label, f"container '{shown(r.container.name)}' {shown(r.resource)}", r.count)
+            for r in requests if isinstance(r.count, Malformed)
+        ]
         replicas = pod.replicas()
+        if isinstance(replicas, Malformed):
+            uncountable.append(_uncountable(pod.label, "the replica count", replicas))
+            continue
         if not replicas:
             continue
-        demands.append(GpuDemand(pod.label, replicas, gpus_per_pod(requests), pod.rollout_surge(replicas)))
-    return demands
+        surge = pod.rollout_surge(replicas)
+        if isinstance(surge, Malformed):
+            uncountable.append(_uncountable(pod.label, "maxSurge", surge))
+            surge = 0
+        if per_pod := gpus_per_pod(requests):
+            demands.append(GpuDemand(pod.label, replicas, per_pod, surge))
+    return demands, uncountable
 
 
 def capacity_violations(resources: Sequence[StackResource], gpu: GpuResources, gpus: int, replicas_per_gpu: int) -> list[str]:
     """Every GPU pod the stack runs must fit the GPUs there are, rollouts included: a pod beyond
-    capacity waits Pending for a GPU no one frees, and the preview is the last cheap place to see it."""
-    demands = gpu_demands(resources, gpu)
+    capacity waits Pending for a GPU no one frees, and the preview is the last cheap place to see it.
+    A count no one can count is reported too; the rest of the stack is still counted."""
+    demands, uncountable = gpu_demands(resources, gpu)
     capacity = gpus * replicas_per_gpu
     steady = sum((d.steady for d in demands), Decimal(0))
     # Rollouts happen one workload at a time: the worst one sets the peak.
     peak = steady + max((d.peak - d.steady for d in demands), default=Decimal(0))
     if peak <= capacity:
-        return []
+        return uncountable
     running = "; ".join(str(d) for d in demands)
     during = f" ({steady.normalize():f} while running, {peak.normalize():f} during a rollout)" if peak > steady else ""
-    return [
+    over = (
         f"the stack asks for {peak.normalize():f} GPU(s){during} but the cluster has {capacity} "
         f"({gpus} GPU(s) x {replicas_per_gpu} replica(s) per GPU): {running}. Pods beyond capacity stay "
         "Pending; run fewer GPU pods (scale or disable an app), use Recreate, or time-slice the GPU "
         "and set this policy's gpus and replicasPerGpu to match."
-    ]
+    )
+    return [over, *uncountable]
 
 
 def unguarded_route_violations(
@@ -282,10 +306,10 @@ def unguarded_route_violations(
         said = annotations.get(ACCESS_ANNOTATION)
         if guarded or said in acknowledged:
             continue
-        how = f"is marked {ACCESS_ANNOTATION}: {said}" if isinstance(said, str) and said else "names no guard"
+        how = f"is marked {ACCESS_ANNOTATION}: {shown(said)}" if isinstance(said, str) and said else "names no guard"
         violations.append(Violation(
             resource.urn,
-            f"{kind} '{resource.name}' exposes {_where(namespace)}, which runs {', '.join(workloads[namespace])}, "
+            f"{kind} '{shown(resource.name)}' exposes {_where(namespace)}, which runs {', '.join(workloads[namespace])}, "
             f"and {how}; give the app a source allowlist or forward-auth ({', '.join(access_annotations)}), or "
             f"apply it at the Gateway and set metadata.annotations.{ACCESS_ANNOTATION}: {acknowledged[0] if acknowledged else 'gateway-enforced'}.",
         ))

@@ -3,18 +3,22 @@
 The SDK wraps a resource's inputs in proxies that are ``collections.abc`` Mappings and Sequences
 but not dicts and lists, so every check here is against the abstract types. A malformed resource
 (no spec, null containers, a value of the wrong type) reads as absent: it is the API server's to
-reject, never a violation and never an exception. A value still unknown during preview raises the
+reject, never a violation and never an exception. The one exception to "absent" is a number no one
+can count where a count belongs (NaN, an infinity, "1e999999999"): it is `Malformed`, and the
+capacity policy reports it. A value still unknown during preview raises the
 SDK's ``UnknownValueError`` when it is read; the SDK reports that as an advisory "can't run policy
 during preview", so each reader touches only the values its question needs.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal, InvalidOperation
 from types import MappingProxyType
-from typing import Any, Optional, Protocol
+from typing import Any, Optional, Protocol, Union
 
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 
@@ -91,40 +95,103 @@ def has_key(node: Mapping[str, Any], key: str) -> bool:
     return any(written == key for written in node)
 
 
-def gpu_count(value: Any) -> Optional[Decimal]:
-    """How many GPUs a limit or request asks for, or None when it asks for none.
+# Messages quote what a resource says, cut to this many characters: a name or value is the user's,
+# and any length of it must still give a diagnostic one can read.
+QUOTE_LIMIT = 80
 
-    Manifests write quantities as strings ("1"), the engine hands numbers over as floats (1.0);
-    zero, negative, non-numeric and boolean values ask for nothing.
+
+def shown(value: Any) -> str:
+    """A value from a resource as a message quotes it, cut to QUOTE_LIMIT characters."""
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= QUOTE_LIMIT else text[: QUOTE_LIMIT - 1] + "…"
+
+
+@dataclass(frozen=True)
+class Malformed:
+    """A number written where a count belongs that no one can count: NaN, an infinity, or a size
+    outside COUNT_DIGITS. Policies that count report it; nothing does arithmetic with it."""
+
+    written: str
+
+    def __str__(self) -> str:
+        return f"'{shown(self.written)}'"
+
+
+# Counts here are GPUs, pods and percentages: a number with more than 18 digits before the point,
+# or a nonzero one smaller than 1e-9, is none of these. Past these bounds a Decimal still parses
+# ("1e999999999"), and every sum, product or rounding with it overflows.
+COUNT_DIGITS = range(-9, 19)
+NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+NON_FINITE = re.compile(r"[+-]?(?:s?nan[0-9]*|inf|infinity)", re.IGNORECASE)
+
+Count = Union[Decimal, Malformed]
+
+
+def number(value: Any) -> Optional[Count]:
+    """A count as written: a Decimal within COUNT_DIGITS, Malformed for a number outside them, None for no number.
+
+    Manifests write quantities as strings ("1", "1e3"), the engine hands numbers over as floats
+    (1.0); booleans and other strings are no number at all.
     """
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         return None
-    try:
-        count = Decimal(value.strip() if isinstance(value, str) else value)
-    except (InvalidOperation, ValueError):
+    if isinstance(value, float) and not math.isfinite(value):
+        return Malformed(repr(value))
+    if isinstance(value, str):
+        text = value.strip()
+        if NON_FINITE.fullmatch(text):
+            return Malformed(value)
+        if not NUMBER.fullmatch(text):
+            return None
+        try:
+            count = Decimal(text)
+        except InvalidOperation:
+            # An exponent too long for the decimal module itself.
+            return Malformed(value)
+    else:
+        count = Decimal(value)
+    if count == 0:
+        return Decimal(0)
+    return count if count.adjusted() in COUNT_DIGITS else Malformed(value if isinstance(value, str) else repr(value))
+
+
+def gpu_count(value: Any) -> Optional[Count]:
+    """How many GPUs a limit or request asks for; None when it asks for none (zero, negative, no number).
+
+    A number no one can count is Malformed: the pod still asks for a GPU, and the capacity policy
+    reports the value.
+    """
+    count = number(value)
+    if isinstance(count, Decimal) and count <= 0:
         return None
-    return count if count.is_finite() and count > 0 else None
+    return count
 
 
-def pod_count(value: Any, default: int) -> Optional[int]:
+def pod_count(value: Any, default: int) -> Optional[Union[int, Malformed]]:
     """A replica or parallelism count: ``default`` when unset, None when it is no count at all."""
     if value is None:
         return default
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or value != int(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    return int(value)
+    count = number(value)
+    if isinstance(count, Malformed):
+        return count
+    if count is None or count < 0 or count != count.to_integral_value():
+        return None
+    return int(count)
 
 
-def surge_pods(max_surge: Any, replicas: int) -> int:
+def surge_pods(max_surge: Any, replicas: int) -> Union[int, Malformed]:
     """Extra pods a rolling update starts: maxSurge as a count, or a percentage of replicas rounded up."""
     if replicas == 0:
         return 0
     if isinstance(max_surge, str) and max_surge.endswith("%"):
-        try:
-            percent = Decimal(max_surge[:-1])
-        except InvalidOperation:
+        percent = number(max_surge[:-1])
+        if isinstance(percent, Malformed):
+            return Malformed(max_surge)
+        if percent is None or percent <= 0:
             return 0
-        return int((percent * replicas / 100).to_integral_value(rounding=ROUND_CEILING)) if percent > 0 else 0
+        return int((percent * replicas / 100).to_integral_value(rounding=ROUND_CEILING))
     count = pod_count(max_surge, 0)
     return count or 0
 
@@ -199,27 +266,30 @@ class PodTemplate(Protocol):
     def affinity(self) -> Setting: ...
     def namespace(self) -> str: ...
     def chart_owned_claim(self) -> Optional[Setting]: ...
-    def replicas(self) -> Optional[int]: ...
-    def rollout_surge(self, replicas: int) -> int: ...
+    def replicas(self) -> Optional[Union[int, Malformed]]: ...
+    def rollout_surge(self, replicas: int) -> Union[int, Malformed]: ...
 
 
 def gpus_per_pod(requests: Sequence[GpuRequest]) -> Decimal:
     """What the scheduler reserves for one pod: init containers run one at a time before the
-    others, so a pod needs the larger of its biggest init container and all its containers together."""
-    init = max((r.count for r in requests if r.container.init), default=Decimal(0))
-    return max(init, sum((r.count for r in requests if not r.container.init), Decimal(0)))
+    others, so a pod needs the larger of its biggest init container and all its containers together.
+    A Malformed count reserves nothing; the capacity policy reports it."""
+    counts = [(r.container.init, r.count) for r in requests if isinstance(r.count, Decimal)]
+    init = max((count for is_init, count in counts if is_init), default=Decimal(0))
+    return max(init, sum((count for is_init, count in counts if not is_init), Decimal(0)))
 
 
 @dataclass(frozen=True)
 class GpuRequest:
     container: Container
     resource: str
-    count: Decimal
+    count: Count
     source: str = ""
     """The value that asks, when it is not the container's own resources (a chart's values)."""
 
     def __str__(self) -> str:
-        text = f"container '{self.container.name}' asks for {self.resource}: {self.count.normalize():f}"
+        count = f"{self.count.normalize():f}" if isinstance(self.count, Decimal) else str(self.count)
+        text = f"container '{shown(self.container.name)}' asks for {shown(self.resource)}: {count}"
         return f"{text} ({self.source})" if self.source else text
 
 
@@ -254,7 +324,7 @@ class ManifestPod:
 
     @property
     def label(self) -> str:
-        return f"{self.kind} '{self.name}'"
+        return f"{self.kind} '{shown(self.name)}'"
 
     @property
     def has_update_strategy(self) -> bool:
@@ -303,11 +373,11 @@ class ManifestPod:
     def chart_owned_claim(self) -> Optional[Setting]:
         return None
 
-    def replicas(self) -> Optional[int]:
+    def replicas(self) -> Optional[Union[int, Malformed]]:
         path, default = REPLICA_PATHS[self.kind]
         return pod_count(dig(self.props, path), default) if path else default
 
-    def rollout_surge(self, replicas: int) -> int:
+    def rollout_surge(self, replicas: int) -> Union[int, Malformed]:
         if not self.has_update_strategy or self.update_strategy().value != KUBERNETES_DEFAULT_STRATEGY:
             return 0
         max_surge = dig(self.props, ("spec", "strategy", "rollingUpdate", "maxSurge"))
@@ -432,7 +502,7 @@ class ChartPod:
 
     @property
     def label(self) -> str:
-        return f"Release '{self.name}' (chart {self.chart_id})"
+        return f"Release '{shown(self.name)}' (chart {shown(self.chart_id)})"
 
     @property
     def has_update_strategy(self) -> bool:
@@ -457,8 +527,7 @@ class ChartPod:
             return []
         # Charts template the count with `| default`, so 0 asks for the default count, not none.
         count = gpu_count(self.chart.gpu_count.read(self.values)) or gpu_count(self.chart.gpu_count.default)
-        if count is None:
-            return []
+        assert count is not None, "CHART_POD_VALUES gives every chart's GPU count a default of at least 1"
         return [GpuRequest(ChartContainer(self), resource, count, source=f"values.{self.chart.gpu_enabled.path}")]
 
     def runtime_class(self) -> Setting:
@@ -488,10 +557,10 @@ class ChartPod:
         claim = self.setting(self.chart.existing_claim)
         return None if claim.value else claim
 
-    def replicas(self) -> Optional[int]:
+    def replicas(self) -> Optional[Union[int, Malformed]]:
         return pod_count(self.chart.replicas.read(self.values), self.chart.replicas.default)
 
-    def rollout_surge(self, replicas: int) -> int:
+    def rollout_surge(self, replicas: int) -> Union[int, Malformed]:
         if self.chart.max_surge is None or self.update_strategy().value != KUBERNETES_DEFAULT_STRATEGY:
             return 0
         return surge_pods(self.chart.max_surge.read(self.values), replicas)

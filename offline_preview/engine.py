@@ -1,5 +1,6 @@
 """Stands in for the Pulumi engine in front of the policy pack: starts the pack as its own process,
-the way the CLI does, and speaks the Analyzer gRPC protocol to it.
+the way the CLI does, reconciles its configuration the way the CLI does, and speaks the Analyzer
+gRPC protocol to it.
 
 The CLI runs `pulumi-analyzer-policy-python <engine address> .` in the pack's directory, which
 execs `python -u -m pulumi.policy <engine address> .`; the pack prints the port of its gRPC
@@ -11,16 +12,19 @@ per resource with its inputs as a protobuf Struct, and AnalyzeStack with every r
 
 from __future__ import annotations
 
+import json
 import select
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional, Union
 
 import grpc
+import jsonschema
+import yaml
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
@@ -31,7 +35,7 @@ CALL_SECONDS = 30
 
 Properties = Union[Mapping[str, Any], struct_pb2.Struct]
 
-LEVELS = {
+LEVELS: dict[str, int] = {
     "advisory": analyzer_pb2.ADVISORY,
     "mandatory": analyzer_pb2.MANDATORY,
     "remediate": analyzer_pb2.REMEDIATE,
@@ -61,6 +65,8 @@ class Diagnostic:
     level: str
     message: str
     urn: str
+    severity: str = ""
+    """low, medium, high or critical as the CLI prints it; "" when the pack gave none."""
 
     @property
     def cannot_run_in_preview(self) -> bool:
@@ -144,30 +150,15 @@ class PolicyEngine:
     def configure(self, policy_pack_config: Mapping[str, Any]) -> None:
         """Configures the pack as the CLI does for ``--policy-pack-config`` with this JSON content.
 
-        Like the CLI, every policy gets its schema defaults and its own enforcement level first;
-        then "all" sets every level, and each policy's entry (a level, or an object with an
-        optional `enforcementLevel` and properties) overrides. `{}` is the default configuration.
+        ``{}`` is the default configuration. Raises ``PolicyConfigError`` where the CLI stops
+        before any policy runs.
         """
+        policies = list(self.info().policies)
+        reconciled = reconcile_policy_pack_config(policies, parse_policy_pack_config(policy_pack_config))
         request = analyzer_pb2.ConfigureAnalyzerRequest()
-        for policy in self.info().policies:
-            level: analyzer_pb2.EnforcementLevel.ValueType = policy.enforcementLevel
-            properties = {
-                key: value["default"]
-                for key, value in json_format.MessageToDict(policy.configSchema.properties).items()
-                if "default" in value
-            }
-            if "all" in policy_pack_config:
-                level = LEVELS[policy_pack_config["all"]]
-            given = policy_pack_config.get(policy.name, {})
-            if isinstance(given, str):
-                level = LEVELS[given]
-            else:
-                given = dict(given)
-                if "enforcementLevel" in given:
-                    level = LEVELS[given.pop("enforcementLevel")]
-                properties.update(given)
-            config = request.policyConfig[policy.name]
-            config.enforcementLevel = level
+        for name, (level, properties) in reconciled.items():
+            config = request.policyConfig[name]
+            config.enforcementLevel = analyzer_pb2.EnforcementLevel.ValueType(level)
             config.properties.update(properties)
         self._stub.Configure(request, timeout=CALL_SECONDS)
 
@@ -210,6 +201,110 @@ def _diagnostics(response: analyzer_pb2.AnalyzeResponse) -> list[Diagnostic]:
             level=analyzer_pb2.EnforcementLevel.Name(diagnostic.enforcementLevel).lower(),
             message=diagnostic.message,
             urn=diagnostic.urn,
+            severity=SEVERITIES.get(diagnostic.severity, ""),
         )
         for diagnostic in response.diagnostics
     ]
+
+
+SEVERITIES: Mapping[int, str] = {
+    analyzer_pb2.POLICY_SEVERITY_LOW: "low",
+    analyzer_pb2.POLICY_SEVERITY_MEDIUM: "medium",
+    analyzer_pb2.POLICY_SEVERITY_HIGH: "high",
+    analyzer_pb2.POLICY_SEVERITY_CRITICAL: "critical",
+}
+
+
+def pack_version(pack_dir: Path = POLICY_PACK_DIR) -> str:
+    """The pack's version as the CLI reports it: PulumiPolicy.yaml's `version` wins over the SDK's
+    (pkg/resource/plugin/analyzer_plugin.go), and the Python SDK itself always says 0.0.1."""
+    project = yaml.safe_load((pack_dir / "PulumiPolicy.yaml").read_text()) or {}
+    return str(project.get("version") or "0.0.1")
+
+
+# --- `--policy-pack-config`, as pkg/resource/analyzer/config.go reads and reconciles it ---
+
+
+class PolicyConfigError(Exception):
+    """A `--policy-pack-config` the CLI refuses before it runs any policy."""
+
+
+PolicyConfig = tuple[Optional[int], dict[str, Any]]
+"""One policy's entry: an enforcement level (None when the entry sets none) and properties."""
+
+
+def read_policy_pack_config(path: Path) -> dict[str, Any]:
+    """A `--policy-pack-config` file's document; empty content is no configuration, as in the CLI."""
+    text = path.read_text()
+    if not text.strip():
+        return {}
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise PolicyConfigError(f"{path}: {error}") from error
+    if not isinstance(document, dict):
+        raise PolicyConfigError(f"{path}: a policy pack config is a JSON object")
+    return document
+
+
+def _level(value: Any, what: str) -> int:
+    if not isinstance(value, str):
+        raise PolicyConfigError(f"parsing enforcement level for {what}: {value!r} is not a valid enforcement level; must be a string")
+    if value not in LEVELS:
+        raise PolicyConfigError(f"parsing enforcement level for {what}: {value!r} is not a valid enforcement level")
+    return LEVELS[value]
+
+
+def parse_policy_pack_config(document: Mapping[str, Any]) -> dict[str, PolicyConfig]:
+    """Each entry a level (`"advisory"`) or an object with an optional `enforcementLevel` and properties.
+
+    `environments` names Pulumi ESC environments, which only a Pulumi Cloud backend resolves.
+    """
+    parsed: dict[str, PolicyConfig] = {}
+    for name, value in document.items():
+        if name == "environments":
+            raise PolicyConfigError("`environments` (ESC) needs a Pulumi Cloud backend to resolve; it is not read here")
+        if isinstance(value, str):
+            parsed[name] = (_level(value, repr(name)), {})
+        elif isinstance(value, Mapping):
+            properties = dict(value)
+            level = _level(properties.pop("enforcementLevel"), repr(name)) if "enforcementLevel" in properties else None
+            if level is not None or properties:
+                parsed[name] = (level, properties)
+        else:
+            raise PolicyConfigError(f"parsing {name!r}: {value!r} is not a valid value; must be a string or object")
+    return parsed
+
+
+def reconcile_policy_pack_config(
+    policies: Sequence[analyzer_pb2.PolicyInfo], config: Mapping[str, PolicyConfig]
+) -> dict[str, tuple[int, dict[str, Any]]]:
+    """Every policy's level and properties: its schema defaults and own level, then `all`'s level, then
+    each entry's (ReconcilePolicyPackConfig). Each policy's properties must then fit its schema.
+
+    Like the CLI, an entry naming no policy of the pack is passed on (the pack ignores it).
+    """
+    result: dict[str, tuple[int, dict[str, Any]]] = {}
+    schemas: dict[str, dict[str, Any]] = {}
+    for policy in policies:
+        schema = json_format.MessageToDict(policy.configSchema, preserving_proto_field_name=True)
+        properties = schema.get("properties", {})
+        schemas[policy.name] = {"type": "object", "properties": properties, "required": schema.get("required", [])}
+        result[policy.name] = (
+            policy.enforcementLevel,
+            {key: value["default"] for key, value in properties.items() if "default" in value},
+        )
+    all_level = config.get("all", (None, {}))[0]
+    if all_level is not None:
+        result = {name: (all_level, properties) for name, (_, properties) in result.items()}
+    for name, (level, properties) in config.items():
+        current_level, current = result.get(name, (analyzer_pb2.ADVISORY, {}))
+        result[name] = (current_level if level is None else level, {**current, **properties})
+    errors = [
+        f"{name}: {error.message}"
+        for name, schema in schemas.items()
+        for error in jsonschema.Draft7Validator(schema).iter_errors(result[name][1])
+    ]
+    if errors:
+        raise PolicyConfigError("validating policy config:\n" + "\n".join(sorted(errors)))
+    return result

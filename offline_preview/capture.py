@@ -148,8 +148,8 @@ def run_program(
 ) -> Capture:
     """Runs ``program`` with ``config`` (a stack file's `config:` map, YAML values) and records it.
 
-    An exception the program raises is kept in ``Capture.error`` rather than raised, so a test
-    can assert both the error and that nothing was registered before it.
+    An exception the program raises is kept in ``Capture.error`` rather than raised, so the caller
+    can print it as the CLI does, or assert both the error and that nothing was registered before it.
     """
     capture = Capture()
     monitor = RecordingMonitor(capture)
@@ -161,14 +161,15 @@ def run_program(
     os.environ["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps(list(secret_keys))
     mocks.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor)
     # set_mocks installs a finished root stack of its own; the program gets a fresh one, as under the CLI.
-    settings.set_root_resource(None)  # type: ignore[arg-type]  # the SDK's own "no root yet"
+    # (The SDK annotates the setter with Resource but resets it with None itself.)
+    settings.set_root_resource(None)  # type: ignore[arg-type]
 
     def run() -> None:
         runpy.run_path(str(program), run_name="__main__")
 
     try:
         loop.run_until_complete(run_in_stack(run))
-    except Exception as error:  # noqa: BLE001 kept for the test to assert on
+    except Exception as error:  # noqa: BLE001 kept for the caller to print or assert on
         capture.error = error
     finally:
         for task in asyncio.all_tasks(loop):
