@@ -52,7 +52,7 @@ EXPOSURE_KINDS: tuple[ExposureKind, ...] = get_args(ExposureKind)
 # A model cache below 1 Gi holds no model worth pulling; a pod below 64 Mi does not start Python.
 MIN_STORAGE = "1Gi"
 MIN_MEMORY = "64Mi"
-# ComfyUI's --max-upload-size takes at least 0.001 MB; below 1Ki no request body fits.
+# A request body limit below 1Ki turns away any real chat request or image upload.
 MIN_UPLOAD = "1Ki"
 
 

@@ -56,6 +56,8 @@ def test_ingress_annotation_keys_follow_the_class_and_can_be_left_out(run_with):
     ("comfyui.route.requestTimeout", "0s", "at least 1s"),
     ("ollama.route.maxUploadSize", "100MB", "quantity of bytes"),
     ("comfyui.route.maxUploadSize", "0", "quantity of bytes"),
+    ("ollama.route.maxUploadSize", "104857600", "with a unit"),
+    ("comfyui.route.maxUploadSize", "1k", "at least 1Ki"),
     ("exposure.ingress.bodySizeAnnotation", "proxy body size", "annotation key"),
 ])
 def test_route_settings_refuse_what_the_gateway_or_nginx_cannot_take(key, value, words):
