@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from components.gpu_node_labels import GPU_NODE_LABELS
 from stack_config import PROJECT, SECTIONS, ConfigError, StackConfig, parse_stack_config
 
 PROJECT_DIR = Path(__file__).resolve().parent
@@ -43,7 +44,10 @@ def policy_pack_config(config: StackConfig) -> dict[str, Any]:
     return {
         "gpu-pods-require-nvidia-runtime-class": {"allowedRuntimeClasses": [config.gpu.runtime_class], **gpu},
         "gpu-deployments-use-recreate-strategy": gpu,
-        "gpu-pods-pinned-to-gpu-nodes": {"gpuNodeLabels": sorted(config.gpu.node_selector), **gpu},
+        # What the stack selects, and what its GPU plumbing writes on every GPU node.
+        "gpu-pods-pinned-to-gpu-nodes": {
+            "gpuNodeLabels": sorted({*config.gpu.node_selector, *GPU_NODE_LABELS[config.gpu.plugin]}), **gpu,
+        },
         "gpu-containers-set-memory-limit": gpu,
         "gpu-app-pvcs-protected": gpu,
         "gpu-demand-fits-capacity": {"gpus": config.gpu.count, "replicasPerGpu": config.gpu.slices_per_gpu, **gpu},

@@ -313,7 +313,7 @@ FIELDS: tuple[Field, ...] = (
     Field("gpu", "runtimeClass", object_name, "nvidia", "RuntimeClass GPU pods use (declared by the program in `device-plugin` mode)."),
     Field("gpu", "resourceName", resource_name, "nvidia.com/gpu", "Extended resource GPU pods ask for."),
     Field("gpu", "nodeSelector", label_map, {"nvidia.com/gpu.present": "true"},
-          "Node labels that pin GPU pods to GPU nodes (set by NFD/GFD).", free_form=True),
+          "Node labels that pin GPU pods to GPU nodes. `nvidia.com/gpu.present` is written by the program's NFD NodeFeatureRule (`device-plugin`) or the GPU Operator; with `none` the cluster must carry it (see docs/gpu-nodes.md).", free_form=True),
     Field("gpu", "count", whole_number(1, 16), 1, "Physical GPUs on the GPU nodes."),
     Field("gpu", "sharing.strategy", one_of(*SHARING_STRATEGIES), "exclusive",
           "`exclusive`: one pod per GPU. `time-slicing`: the device plugin advertises `sharing.replicas` slices of each GPU (no VRAM isolation)."),

@@ -9,6 +9,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import yaml
 
+from components.gpu_node_labels import gpu_present_rule
 from components.namespaces import namespace_with_pod_security
 from stack_config import GpuConfig
 
@@ -114,7 +115,7 @@ class GpuNodeStack(pulumi.ComponentResource):
                 opts=child,
             )
             self.runtime_class_name = runtime_class.metadata.name
-            k8s.helm.v3.Release(
+            plugin = k8s.helm.v3.Release(
                 f"{name}-device-plugin",
                 name="nvidia-device-plugin",
                 chart="nvidia-device-plugin",
@@ -123,12 +124,24 @@ class GpuNodeStack(pulumi.ComponentResource):
                 namespace=self.namespace,
                 values={
                     "runtimeClassName": self.runtime_class_name,
-                    # NFD finds the card; GFD writes the nvidia.com/gpu.* labels the apps select on.
+                    # NFD finds the card (feature.node.kubernetes.io/pci-10de.present) and GFD
+                    # writes nvidia.com/gpu.count, .product and the like; neither writes
+                    # nvidia.com/gpu.present, which the rule below does.
                     "nfd": {"enabled": True},
                     "gfd": {"enabled": True},
                     "config": {"map": {"default": device_plugin_config(config)}, "default": "default"},
                 },
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[runtime_class]),
+            )
+            # The chart installs NFD's CRDs (the subchart's crds/nfd-api-crds.yaml): the rule
+            # (cluster-scoped, nfd.k8s-sigs.io/v1alpha1 in NFD 0.15) comes after the release.
+            k8s.apiextensions.CustomResource(
+                f"{name}-gpu-present-rule",
+                api_version="nfd.k8s-sigs.io/v1alpha1",
+                kind="NodeFeatureRule",
+                metadata=k8s.meta.v1.ObjectMetaArgs(name="homelab-ai-nvidia-gpu-present"),
+                spec=gpu_present_rule(),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[plugin]),
             )
         elif config.plugin == "gpu-operator":
             k8s.helm.v3.Release(

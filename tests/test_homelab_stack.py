@@ -12,6 +12,7 @@ def test_homelab_registers_exactly_the_stack_the_seed_describes(homelab: Capture
         ("kubernetes:core/v1:Namespace", "gpu-namespace"),
         ("kubernetes:node.k8s.io/v1:RuntimeClass", "gpu-runtime-class"),
         ("kubernetes:helm.sh/v3:Release", "gpu-device-plugin"),
+        ("kubernetes:nfd.k8s-sigs.io/v1alpha1:NodeFeatureRule", "gpu-gpu-present-rule"),
         ("homelab:ai:OllamaRelease", "ollama"),
         ("kubernetes:core/v1:Namespace", "ollama-namespace"),
         ("kubernetes:core/v1:PersistentVolumeClaim", "ollama-models"),

@@ -22,7 +22,7 @@ def test_nothing_but_the_caches_is_protected(homelab: Capture):
 
 
 @pytest.mark.parametrize("component, children", [
-    ("gpu", ["gpu-namespace", "gpu-runtime-class", "gpu-device-plugin"]),
+    ("gpu", ["gpu-namespace", "gpu-runtime-class", "gpu-device-plugin", "gpu-gpu-present-rule"]),
     ("ollama", ["ollama-namespace", "ollama-models", "ollama-release", "ollama-route",
                 "ollama-deny-ingress", "ollama-egress", "ollama-allow-app-port"]),
     ("comfyui", ["comfyui-namespace", "comfyui-data", "comfyui-deployment", "comfyui-service", "comfyui-route",
