@@ -17,8 +17,9 @@ def test_model_caches_are_protected_and_retained(homelab: Capture, name):
     assert claim.delete_before_replace is False
 
 
-def test_nothing_but_the_caches_is_protected(homelab: Capture):
-    assert sorted(r.name for r in homelab.registrations if r.protect) == sorted(CLAIMS)
+def test_nothing_but_the_caches_and_their_namespaces_is_protected(homelab: Capture):
+    assert sorted(r.name for r in homelab.registrations if r.protect) == sorted(
+        [*CLAIMS, "ollama-namespace", "comfyui-namespace"])
 
 
 @pytest.mark.parametrize("component, children", [
