@@ -21,6 +21,10 @@ SECTIONS = ("gpu", "exposure", "ollama", "comfyui")
 GPU_PLUGINS = ("device-plugin", "gpu-operator", "none")
 SHARING_STRATEGIES = ("exclusive", "time-slicing")
 EXPOSURE_KINDS = ("none", "gateway", "ingress")
+# How the Gateway or ingress controller's traffic reaches the app pods (see
+# components/network_policies.py, PROXY_POD_LABELS): Cilium's own Gateway/Ingress as its
+# `ingress` identity; the others from their proxy pods.
+CONTROLLER_IMPLEMENTATIONS = ("cilium", "envoy-gateway", "traefik", "ingress-nginx", "other")
 
 # How long Ollama keeps an idle model in VRAM unless the stack says otherwise: Ollama's own
 # default on a card it has to itself, and short enough on a shared card that ComfyUI gets the
@@ -248,6 +252,11 @@ def label_map(value: Any) -> Mapping[str, str]:
     return dict(value)
 
 
+def pod_label_map(value: Any) -> Mapping[str, str]:
+    """A label map that may be empty: `{}` means 'not set'."""
+    return {} if value == {} else label_map(value)
+
+
 def model_list(value: Any) -> tuple[str, ...]:
     accepted = "a list of Ollama model names such as [llama3.2, qwen2.5:7b]"
     if not isinstance(value, list) or len(value) > 64:
@@ -337,6 +346,13 @@ FIELDS: tuple[Field, ...] = (
           "Ingress annotation that carries `access.allowedSources` for this ingress class."),
     Field("exposure", "ingress.forwardAuthAnnotation", optional(annotation_key), "nginx.ingress.kubernetes.io/auth-url",
           "Ingress annotation that carries `access.forwardAuthUrl` for this ingress class."),
+    Field("exposure", "controller.implementation", optional(one_of(*CONTROLLER_IMPLEMENTATIONS)), "",
+          "What carries the Gateway's or Ingress's traffic to the pods: `cilium` (its `ingress` identity, let in by a "
+          "CiliumNetworkPolicy), `envoy-gateway`, `traefik`, `ingress-nginx` (their proxy pods, by label) or `other` "
+          "(`controller.podLabels`); required unless `kind` is `none`."),
+    Field("exposure", "controller.podLabels", pod_label_map, {},
+          "Labels of the proxy pods let in to the app ports; empty means the implementation's own (docs/network.md); "
+          "required with `other`, not allowed with `cilium`.", free_form=True),
     Field("exposure", "controllerNamespace", optional(namespace_name), "",
           "Namespace of the gateway or ingress controller pods the NetworkPolicies let in; empty means `gateway.namespace`."),
     Field("ollama", "chart.version", chart_version, "1.41.0", "otwld `ollama` chart version (value keys are checked against 1.41.0)."),
@@ -426,6 +442,10 @@ class ExposureConfig:
     ingress_forward_auth_annotation: Optional[str]
     controller_namespace: Optional[str]
     """Where the traffic the routes bring in comes from; None when nothing is exposed."""
+    controller_implementation: Optional[str]
+    """What carries that traffic to the pods (CONTROLLER_IMPLEMENTATIONS); None when nothing is exposed."""
+    controller_pod_labels: Mapping[str, str]
+    """The proxy pods' labels the stack names; empty means the implementation's own."""
 
 
 @dataclass(frozen=True)
@@ -585,6 +605,18 @@ def _check_consistency(values: dict[str, Any], problems: list[Problem]) -> None:
     if strategy == "exclusive" and slices is not None:
         problems.append(Problem("gpu.sharing.replicas", slices, "no value while gpu.sharing.strategy is 'exclusive' (set the strategy to 'time-slicing' to share a GPU)"))
 
+    implementation, pod_labels = values["exposure.controller.implementation"], values["exposure.controller.podLabels"]
+    if kind != "none" and implementation is None:
+        problems.append(Problem("exposure.controller.implementation", None,
+                                f"one of {', '.join(repr(c) for c in CONTROLLER_IMPLEMENTATIONS)}: required when exposure.kind "
+                                f"is {kind!r}, so the NetworkPolicies let in what really carries the traffic", missing=True))
+    if implementation == "other" and not pod_labels:
+        problems.append(Problem("exposure.controller.podLabels", {},
+                                "the proxy pods' labels: required when exposure.controller.implementation is 'other'", missing=True))
+    if implementation == "cilium" and pod_labels:
+        problems.append(Problem("exposure.controller.podLabels", pod_labels,
+                                "no value with 'cilium': its proxy is the node's Envoy, reached as the `ingress` identity"))
+
     if kind == "ingress" and values["exposure.controllerNamespace"] is None:
         problems.append(Problem("exposure.controllerNamespace", None,
                                 "the ingress controller's namespace: required when exposure.kind is 'ingress'", missing=True))
@@ -671,6 +703,8 @@ def _build(values: dict[str, Any]) -> StackConfig:
             ingress_forward_auth_annotation=values["exposure.ingress.forwardAuthAnnotation"],
             controller_namespace=None if kind == "none" else (
                 values["exposure.controllerNamespace"] or values["exposure.gateway.namespace"]),
+            controller_implementation=None if kind == "none" else values["exposure.controller.implementation"],
+            controller_pod_labels=values["exposure.controller.podLabels"],
         ),
         ollama=OllamaConfig(
             **_app(values, "ollama"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, Sequence
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -11,10 +11,12 @@ import pulumi_kubernetes as k8s
 from components.exposure import expose_app
 from components.gpu_node_stack import GpuNodeStack
 from components.namespaces import app_namespace
+from components.network_policies import AppEndpoint, Peer
 from components.storage import protected_claim
 from stack_config import ComfyUIConfig, ExposureConfig
 
 APP_NAME = "comfyui"
+POD_LABELS = {"app.kubernetes.io/name": APP_NAME, "app.kubernetes.io/part-of": "homelab-ai"}
 CLAIM_NAME = "comfyui-data"
 # Answers from the in-memory queue: cheap enough to poll, unlike /object_info.
 HEALTH_PATH = "/queue"
@@ -60,6 +62,12 @@ class ComfyUIAppArgs:
     """How the web UI is reached from outside the cluster."""
     gpu: GpuNodeStack
     """Runtime class, node selector and GPU resource name come from here, and the app waits for it."""
+    reaches: Sequence[AppEndpoint] = ()
+    """Other apps that let ComfyUI's namespace in: its egress fence lets it out to them."""
+
+
+def comfyui_endpoint(config: ComfyUIConfig) -> AppEndpoint:
+    return AppEndpoint(Peer(config.namespace, POD_LABELS), config.port, config.access.client_namespaces)
 
 
 class ComfyUIApp(pulumi.ComponentResource):
@@ -88,7 +96,7 @@ class ComfyUIApp(pulumi.ComponentResource):
         )
         self.claim_name = data.metadata.name
 
-        labels = {"app.kubernetes.io/name": APP_NAME, "app.kubernetes.io/part-of": "homelab-ai"}
+        labels = dict(POD_LABELS)
         k8s.apps.v1.Deployment(
             f"{name}-deployment",
             metadata=k8s.meta.v1.ObjectMetaArgs(name=APP_NAME, namespace=self.namespace, labels=labels),
@@ -176,7 +184,7 @@ class ComfyUIApp(pulumi.ComponentResource):
 
         self.internal_url, self.external_url = expose_app(
             name, app=config, exposure=args.exposure, namespace=self.namespace, service_name=service.metadata.name,
-            pod_labels=labels, opts=child,
+            pod_labels=labels, reaches=args.reaches, opts=child,
         )
 
         self.register_outputs({

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, Sequence
 
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.network_policies import fence_app_namespace, namespaces_let_in
+from components.network_policies import AppEndpoint, Peer, fence_app_namespace, ingress_peers, lets_in_cilium_ingress
 from stack_config import Access, AppConfig, ExposureConfig
 
 # Says on the route itself who answers for access to an app with no authentication of its own,
@@ -109,16 +109,23 @@ def expose_app(
     namespace: pulumi.Output[str],
     service_name: pulumi.Output[str],
     pod_labels: dict[str, str],
+    own_clients: Sequence[Peer] = (),
+    reaches: Sequence[AppEndpoint] = (),
     opts: pulumi.ResourceOptions,
 ) -> tuple[pulumi.Output[str], Optional[str]]:
-    """Routes the app's hostname to its Service and fences its namespace; returns its internal and external URLs."""
+    """Routes the app's hostname to its Service and fences its namespace; returns its internal and external URLs.
+
+    ``own_clients`` are the app's own pods that call it (a model-pull Job); ``reaches`` the other
+    apps that let this app's namespace in.
+    """
     route_to_service(
         name, exposure=exposure, namespace=namespace, service_name=service_name, port=app.port,
         hostname=app.hostname, access=app.access, opts=opts,
     )
     fence_app_namespace(
         name, namespace=namespace, app_labels=pod_labels, port=app.port,
-        let_in_from=namespaces_let_in(exposure.controller_namespace, app.access.client_namespaces), opts=opts,
+        let_in=ingress_peers(exposure, app.access.client_namespaces, own_clients),
+        let_in_cilium_ingress=lets_in_cilium_ingress(exposure), let_out_to=reaches, opts=opts,
     )
     internal = pulumi.Output.concat("http://", service_name, ".", namespace, ".svc.cluster.local:", str(app.port))
     return internal, external_url(exposure, app.hostname)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -11,6 +11,7 @@ import pulumi_kubernetes as k8s
 from components.exposure import expose_app
 from components.gpu_node_stack import GpuNodeStack
 from components.namespaces import app_namespace
+from components.network_policies import AppEndpoint, Peer
 from components.storage import protected_claim
 from stack_config import ExposureConfig, OllamaConfig
 
@@ -81,6 +82,12 @@ class OllamaReleaseArgs:
     """How the API is reached from outside the cluster."""
     gpu: GpuNodeStack
     """Runtime class, node selector and GPU resource name come from here, and the release waits for it."""
+    reaches: Sequence[AppEndpoint] = ()
+    """Other apps that let Ollama's namespace in: its egress fence lets it out to them."""
+
+
+def ollama_endpoint(config: OllamaConfig) -> AppEndpoint:
+    return AppEndpoint(Peer(config.namespace, POD_LABELS), config.port, config.access.client_namespaces)
 
 
 class OllamaRelease(pulumi.ComponentResource):
@@ -130,7 +137,7 @@ class OllamaRelease(pulumi.ComponentResource):
         service_name = release.name
         self.internal_url, self.external_url = expose_app(
             name, app=config, exposure=args.exposure, namespace=self.namespace, service_name=service_name,
-            pod_labels=POD_LABELS, opts=child,
+            pod_labels=POD_LABELS, reaches=args.reaches, opts=child,
         )
 
         self.register_outputs({

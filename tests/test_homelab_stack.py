@@ -20,7 +20,7 @@ def test_homelab_registers_exactly_the_stack_the_seed_describes(homelab: Capture
         ("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", "ollama-route"),
         ("kubernetes:networking.k8s.io/v1:NetworkPolicy", "ollama-deny-ingress"),
         ("kubernetes:networking.k8s.io/v1:NetworkPolicy", "ollama-egress"),
-        ("kubernetes:networking.k8s.io/v1:NetworkPolicy", "ollama-allow-app-port"),
+        ("kubernetes:cilium.io/v2:CiliumNetworkPolicy", "ollama-allow-gateway"),
         ("homelab:ai:ComfyUIApp", "comfyui"),
         ("kubernetes:core/v1:Namespace", "comfyui-namespace"),
         ("kubernetes:core/v1:PersistentVolumeClaim", "comfyui-data"),
@@ -29,7 +29,7 @@ def test_homelab_registers_exactly_the_stack_the_seed_describes(homelab: Capture
         ("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", "comfyui-route"),
         ("kubernetes:networking.k8s.io/v1:NetworkPolicy", "comfyui-deny-ingress"),
         ("kubernetes:networking.k8s.io/v1:NetworkPolicy", "comfyui-egress"),
-        ("kubernetes:networking.k8s.io/v1:NetworkPolicy", "comfyui-allow-app-port"),
+        ("kubernetes:cilium.io/v2:CiliumNetworkPolicy", "comfyui-allow-gateway"),
     ])
 
 
