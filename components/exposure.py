@@ -13,6 +13,15 @@ from stack_config import Access, AppConfig, ExposureConfig
 # Says on the route itself who answers for access to an app with no authentication of its own,
 # where nothing else on the object shows it; the policy pack reads it.
 ACCESS_ANNOTATION = "homelab-ai/access"
+# pulumi-kubernetes does not wait for custom resources unless told to: this makes `pulumi up`
+# wait until the Gateway accepts the route, and fail with the route's status if it does not.
+# The provider reads `jsonpath=` in kubectl's strict syntax and compares the first match
+# (provider/pkg/jsonpath/jsonpath.go); a route has one parentRef, so parents[0] is the Gateway's.
+# `condition=Accepted` would read .status.conditions, which an HTTPRoute does not have
+# (provider/pkg/await/condition/custom.go).
+ROUTE_ACCEPTED = 'jsonpath={.status.parents[0].conditions[?(@.type=="Accepted")].status}=True'
+# A Gateway controller accepts or rejects a route within seconds.
+ROUTE_ACCEPT_TIMEOUT = "3m"
 
 
 def access_annotations(exposure: ExposureConfig, access: Access) -> dict[str, str]:
@@ -60,7 +69,8 @@ def route_to_service(
             api_version="gateway.networking.k8s.io/v1",
             kind="HTTPRoute",
             metadata=k8s.meta.v1.ObjectMetaArgs(
-                name=service_name, namespace=namespace, annotations=access_annotations(exposure, access),
+                name=service_name, namespace=namespace,
+                annotations={**access_annotations(exposure, access), "pulumi.com/waitFor": ROUTE_ACCEPTED},
             ),
             spec={
                 "parentRefs": [parent_ref],
@@ -70,7 +80,8 @@ def route_to_service(
                     "backendRefs": [{"name": service_name, "port": port}],
                 }],
             },
-            opts=opts,
+            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(custom_timeouts=pulumi.CustomTimeouts(
+                create=ROUTE_ACCEPT_TIMEOUT, update=ROUTE_ACCEPT_TIMEOUT))),
         )
     if exposure.kind == "ingress":
         return k8s.networking.v1.Ingress(

@@ -67,6 +67,14 @@ def gpu_operator_values(config: GpuConfig) -> dict[str, Any]:
     return values
 
 
+# Helm waits (Release `timeout`, default 300 s; customTimeouts do not apply to a helm.v3.Release)
+# until the plugin, NFD and GFD DaemonSets, or the operator and its NFD, are ready on every node.
+# A first install pulls their images (nvcr.io k8s-device-plugin or gpu-operator, registry.k8s.io
+# NFD) over the homelab's uplink, and an NVIDIA registry retry alone can eat a minute: 15 minutes
+# covers about 1 GB at 10 Mbit/s, which neither chart's images reach.
+PLUMBING_INSTALL_SECONDS = 900
+
+
 @dataclass
 class GpuNodeStackArgs:
     config: GpuConfig
@@ -131,6 +139,7 @@ class GpuNodeStack(pulumi.ComponentResource):
                     "gfd": {"enabled": True},
                     "config": {"map": {"default": device_plugin_config(config)}, "default": "default"},
                 },
+                timeout=PLUMBING_INSTALL_SECONDS,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[runtime_class]),
             )
             # The chart installs NFD's CRDs (the subchart's crds/nfd-api-crds.yaml): the rule
@@ -152,6 +161,7 @@ class GpuNodeStack(pulumi.ComponentResource):
                 repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=config.gpu_operator_chart.repository),
                 namespace=self.namespace,
                 values=gpu_operator_values(config),
+                timeout=PLUMBING_INSTALL_SECONDS,
                 opts=child,
             )
 

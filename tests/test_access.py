@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from components.exposure import ROUTE_ACCEPTED
 from program_capture import Capture
 from stack_config import ConfigError
 
@@ -40,7 +41,7 @@ def test_public_exposure_needs_the_explicit_acknowledgement(run_with, app):
     assert capture.error is None
     route = capture.named(f"{app}-route").inputs
     assert route["spec"]["hostnames"] == [f"{app}.madhan.app"]
-    assert route["metadata"]["annotations"] == {"homelab-ai/access": "public"}
+    assert route["metadata"]["annotations"] == {"homelab-ai/access": "public", "pulumi.com/waitFor": ROUTE_ACCEPTED}
 
 
 def test_public_and_protected_at_once_is_a_contradiction(run_with):
@@ -55,7 +56,7 @@ def test_gateway_routes_do_not_pretend_to_filter_sources(run_with):
     assert "will not pretend" in str(capture.error)
     route = run_with({}).named("ollama-route").inputs
     # The route says who answers for access, and claims no filter of its own.
-    assert route["metadata"]["annotations"] == {"homelab-ai/access": "gateway-enforced"}
+    assert route["metadata"]["annotations"] == {"homelab-ai/access": "gateway-enforced", "pulumi.com/waitFor": ROUTE_ACCEPTED}
     assert "filters" not in str(route["spec"])
 
 
