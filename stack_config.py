@@ -359,8 +359,9 @@ FIELDS: tuple[Field, ...] = (
     Field("ollama", "chart.repository", repository_url, "https://otwld.github.io/ollama-helm/", "otwld `ollama` chart repository."),
     *_app_fields("ollama", namespace="ollama", image=("ollama/ollama", "0.17.1"), port=11434,
                  requests=("1000m", "2Gi"), limits=("4000m", "4Gi"), claim="ollama-models"),
-    Field("ollama", "models.pull", model_list, [], "Models pulled at start-up (kept on the cache PVC).", free_form=True),
-    Field("ollama", "models.run", model_list, [], "Models loaded into VRAM at start-up.", free_form=True),
+    Field("ollama", "models.pull", model_list, [],
+          "Models a Job pulls through Ollama's API whenever this list changes (kept on the cache PVC); Ollama never pulls at start.",
+          free_form=True),
     Field("ollama", "keepAlive", optional(go_duration), "",
           "`OLLAMA_KEEP_ALIVE`: how long an idle model holds VRAM; empty means 5m with `exclusive`, 1m with `time-slicing`."),
     *_app_fields("comfyui", namespace="comfyui", image=("yanwk/comfyui-boot", "cu128-megapak-20260223"), port=8188,
@@ -483,7 +484,6 @@ class AppConfig:
 class OllamaConfig(AppConfig):
     chart: ChartRef
     models_pull: tuple[str, ...]
-    models_run: tuple[str, ...]
     keep_alive: str
 
 
@@ -710,7 +710,6 @@ def _build(values: dict[str, Any]) -> StackConfig:
             **_app(values, "ollama"),
             chart=ChartRef(values["ollama.chart.version"], values["ollama.chart.repository"]),
             models_pull=values["ollama.models.pull"],
-            models_run=values["ollama.models.run"],
             keep_alive=values["ollama.keepAlive"] or DEFAULT_KEEP_ALIVE[strategy],
         ),
         comfyui=ComfyUIConfig(**_app(values, "comfyui"), data_path=values["comfyui.dataPath"],

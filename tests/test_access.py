@@ -184,9 +184,10 @@ def test_a_fenced_client_namespace_is_let_out_to_the_app_it_may_reach(run_with):
 
 
 def test_unexposed_app_without_clients_admits_nothing(run_with):
-    capture = run_with({"exposure": {"kind": "none"}})
+    capture = run_with({"exposure": {"kind": "none"}, "ollama.models.pull": []})
     assert capture.error is None
     assert "ollama-allow-app-port" not in capture.names() and "ollama-deny-ingress" in capture.names()
+    assert not [r for r in capture.registrations if r.type == "kubernetes:cilium.io/v2:CiliumNetworkPolicy"]
 
 
 @pytest.mark.parametrize("app", APPS)

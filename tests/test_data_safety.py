@@ -63,7 +63,7 @@ def test_no_helm_release_owns_a_cache(homelab: Capture, claim):
 
 
 def test_ollama_models_clean_stays_false_whatever_the_models(run_with):
-    capture = run_with({"ollama.models": {"pull": ["qwen2.5:7b"], "run": ["qwen2.5:7b"]}})
+    capture = run_with({"ollama.models": {"pull": ["qwen2.5:7b", "llama3.2"]}})
     assert capture.named("ollama-release").inputs["values"]["ollama"]["models"]["clean"] is False
 
 

@@ -21,6 +21,9 @@ def test_homelab_registers_exactly_the_stack_the_seed_describes(homelab: Capture
         ("kubernetes:networking.k8s.io/v1:NetworkPolicy", "ollama-deny-ingress"),
         ("kubernetes:networking.k8s.io/v1:NetworkPolicy", "ollama-egress"),
         ("kubernetes:cilium.io/v2:CiliumNetworkPolicy", "ollama-allow-gateway"),
+        ("kubernetes:networking.k8s.io/v1:NetworkPolicy", "ollama-allow-app-port"),
+        ("kubernetes:networking.k8s.io/v1:NetworkPolicy", "ollama-model-pull-egress"),
+        ("kubernetes:batch/v1:Job", "ollama-model-pull"),
         ("homelab:ai:ComfyUIApp", "comfyui"),
         ("kubernetes:core/v1:Namespace", "comfyui-namespace"),
         ("kubernetes:core/v1:PersistentVolumeClaim", "comfyui-data"),
@@ -73,9 +76,9 @@ def test_ollama_never_sets_ollama_host_twice(homelab: Capture):
     assert "OLLAMA_HOST" not in {env["name"] for env in values["extraEnv"]}
 
 
-def test_ollama_pulls_the_configured_models_and_never_cleans_the_cache(homelab: Capture):
+def test_ollama_server_pulls_nothing_itself_and_never_cleans_the_cache(homelab: Capture):
     models = homelab.named("ollama-release").inputs["values"]["ollama"]["models"]
-    assert models == {"pull": ["llama3.2"], "run": [], "clean": False}
+    assert models == {"pull": [], "run": [], "clean": False}
 
 
 def test_comfyui_deployment_has_the_seed_gpu_configuration(homelab: Capture):

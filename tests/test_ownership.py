@@ -25,7 +25,8 @@ def test_nothing_but_the_caches_and_their_namespaces_is_protected(homelab: Captu
 @pytest.mark.parametrize("component, children", [
     ("gpu", ["gpu-namespace", "gpu-runtime-class", "gpu-device-plugin", "gpu-gpu-present-rule"]),
     ("ollama", ["ollama-namespace", "ollama-models", "ollama-release", "ollama-route",
-                "ollama-deny-ingress", "ollama-egress", "ollama-allow-gateway"]),
+                "ollama-deny-ingress", "ollama-egress", "ollama-allow-gateway",
+                "ollama-allow-app-port", "ollama-model-pull-egress", "ollama-model-pull"]),
     ("comfyui", ["comfyui-namespace", "comfyui-data", "comfyui-deployment", "comfyui-service", "comfyui-route",
                  "comfyui-deny-ingress", "comfyui-egress", "comfyui-allow-gateway"]),
 ])
