@@ -320,6 +320,9 @@ FIELDS: tuple[Field, ...] = (
     Field("gpu", "namespace", optional(namespace_name), "",
           "Namespace of the GPU plumbing (Pod Security `privileged`); empty means `nvidia-device-plugin` or `gpu-operator` by mode."),
     Field("gpu", "runtimeClass", object_name, "nvidia", "RuntimeClass GPU pods use (declared by the program in `device-plugin` mode)."),
+    Field("gpu", "createRuntimeClass", boolean, True,
+          "`device-plugin` mode: declare `runtimeClass` (handler `nvidia`); `false` uses the one the cluster already has "
+          "(the Talos guide's hand-made `nvidia`) and never touches it. Other modes never declare one."),
     Field("gpu", "resourceName", resource_name, "nvidia.com/gpu", "Extended resource GPU pods ask for."),
     Field("gpu", "nodeSelector", label_map, {"nvidia.com/gpu.present": "true"},
           "Node labels that pin GPU pods to GPU nodes. `nvidia.com/gpu.present` is written by the program's NFD NodeFeatureRule (`device-plugin`) or the GPU Operator; with `none` the cluster must carry it (see docs/gpu-nodes.md).", free_form=True),
@@ -416,6 +419,8 @@ class GpuConfig:
     plugin: str
     namespace: Optional[str]
     runtime_class: str
+    create_runtime_class: bool
+    """Whether the program declares the RuntimeClass in device-plugin mode, or uses an existing one."""
     resource_name: str
     node_selector: Mapping[str, str]
     count: int
@@ -684,6 +689,7 @@ def _build(values: dict[str, Any]) -> StackConfig:
             plugin=plugin,
             namespace=values["gpu.namespace"] or DEFAULT_GPU_NAMESPACE[plugin],
             runtime_class=values["gpu.runtimeClass"],
+            create_runtime_class=values["gpu.createRuntimeClass"],
             resource_name=values["gpu.resourceName"],
             node_selector=values["gpu.nodeSelector"],
             count=values["gpu.count"],

@@ -114,15 +114,20 @@ class GpuNodeStack(pulumi.ComponentResource):
             self.namespace = namespace.metadata.name
 
         if config.plugin == "device-plugin":
-            runtime_class = k8s.node.v1.RuntimeClass(
-                f"{name}-runtime-class",
-                metadata=k8s.meta.v1.ObjectMetaArgs(name=config.runtime_class),
-                # The handler is the containerd runtime the Talos nvidia-container-toolkit
-                # extension registers, always named `nvidia`.
-                handler="nvidia",
-                opts=child,
-            )
-            self.runtime_class_name = runtime_class.metadata.name
+            # A cluster set up by the Talos guide already has the class: creating it again fails
+            # with "already exists", so the stack may use it as it is (docs/gpu-nodes.md).
+            plugin_after: list[pulumi.Resource] = []
+            if config.create_runtime_class:
+                runtime_class = k8s.node.v1.RuntimeClass(
+                    f"{name}-runtime-class",
+                    metadata=k8s.meta.v1.ObjectMetaArgs(name=config.runtime_class),
+                    # The handler is the containerd runtime the Talos nvidia-container-toolkit
+                    # extension registers, always named `nvidia`.
+                    handler="nvidia",
+                    opts=child,
+                )
+                self.runtime_class_name = runtime_class.metadata.name
+                plugin_after.append(runtime_class)
             plugin = k8s.helm.v3.Release(
                 f"{name}-device-plugin",
                 name="nvidia-device-plugin",
@@ -140,7 +145,7 @@ class GpuNodeStack(pulumi.ComponentResource):
                     "config": {"map": {"default": device_plugin_config(config)}, "default": "default"},
                 },
                 timeout=PLUMBING_INSTALL_SECONDS,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[runtime_class]),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=plugin_after),
             )
             # The chart installs NFD's CRDs (the subchart's crds/nfd-api-crds.yaml): the rule
             # (cluster-scoped, nfd.k8s-sigs.io/v1alpha1 in NFD 0.15) comes after the release.
