@@ -357,7 +357,7 @@ FIELDS: tuple[Field, ...] = (
           "Labels of the proxy pods let in to the app ports; empty means the implementation's own (docs/network.md); "
           "required with `other`, not allowed with `cilium`.", free_form=True),
     Field("exposure", "controllerNamespace", optional(namespace_name), "",
-          "Namespace of the gateway or ingress controller pods the NetworkPolicies let in; empty means `gateway.namespace`."),
+          "Namespace of the proxy pods the NetworkPolicies let in (unused with `cilium`); empty means `gateway.namespace`."),
     Field("ollama", "chart.version", chart_version, "1.41.0", "otwld `ollama` chart version (value keys are checked against 1.41.0)."),
     Field("ollama", "chart.repository", repository_url, "https://otwld.github.io/ollama-helm/", "otwld `ollama` chart repository."),
     *_app_fields("ollama", namespace="ollama", image=("ollama/ollama", "0.17.1"), port=11434,

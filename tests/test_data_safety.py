@@ -3,8 +3,9 @@
 Pulumi replaces a resource only under a new URN, on a diff the provider marks for replacement, or
 by an option the program sets; the program sets none of those on a cache, and keeps the cache's
 name and parent fixed whatever the config says. Protection then refuses the replacements the
-provider would plan (a storage-class change, which Kubernetes cannot make in place), and
-retainOnDelete keeps the claim even through a deliberate `pulumi destroy`. Size changes are
+provider would plan (a storage-class change, which Kubernetes cannot make in place) and makes
+a plain `pulumi destroy` fail; retainOnDelete keeps the claim once protection is lifted. Both
+hold for the claim's Namespace too, whose deletion would delete the claim. Size changes are
 in-place updates: pulumi-kubernetes does not replace a PVC on `spec.resources`, and Longhorn
 expands the volume.
 """
