@@ -70,8 +70,8 @@ def gpu_operator_values(config: GpuConfig) -> dict[str, Any]:
 # Helm waits (Release `timeout`, default 300 s; customTimeouts do not apply to a helm.v3.Release)
 # until the plugin, NFD and GFD DaemonSets, or the operator and its NFD, are ready on every node.
 # A first install pulls their images (nvcr.io k8s-device-plugin or gpu-operator, registry.k8s.io
-# NFD) over the homelab's uplink, and an NVIDIA registry retry alone can eat a minute: 15 minutes
-# covers about 1 GB at 10 Mbit/s, which neither chart's images reach.
+# NFD) over the homelab's uplink before any pod is ready: 15 minutes covers about 1 GB at
+# 10 Mbit/s, with room for registry retries, where Helm's default covers a third of that.
 PLUMBING_INSTALL_SECONDS = 900
 
 
