@@ -25,6 +25,10 @@ PLATFORMS = ("talos-1.12", "talos-1.13")
 DRIVER_LINES = ("570", "580", "595")
 SHARING_STRATEGIES = ("exclusive", "time-slicing")
 EXPOSURE_KINDS = ("none", "gateway", "ingress")
+# How the Gateway or ingress controller's traffic reaches the app pods (see
+# components/network_policies.py, PROXY_POD_LABELS): Cilium's own Gateway/Ingress as its
+# `ingress` identity; the others from their proxy pods.
+CONTROLLER_IMPLEMENTATIONS = ("cilium", "envoy-gateway", "traefik", "ingress-nginx", "other")
 
 # How long Ollama keeps an idle model in VRAM unless the stack says otherwise: Ollama's own
 # default on a card it has to itself, and short enough on a shared card that ComfyUI gets the
@@ -380,6 +384,11 @@ def label_map(value: Any) -> Mapping[str, str]:
     return dict(value)
 
 
+def pod_label_map(value: Any) -> Mapping[str, str]:
+    """A label map that may be empty: `{}` means 'not set'."""
+    return {} if value == {} else label_map(value)
+
+
 def model_list(value: Any) -> tuple[str, ...]:
     accepted = "a list of Ollama model names such as [llama3.2, qwen2.5:7b]"
     if not isinstance(value, list) or len(value) > 64:
@@ -454,9 +463,12 @@ FIELDS: tuple[Field, ...] = (
           "Namespace of the GPU plumbing (Pod Security `privileged`); empty means `nvidia-device-plugin` or `gpu-operator` by mode."),
     Field("gpu", "runtimeClass", optional(object_name), "",
           "RuntimeClass GPU pods use (declared by the program in `device-plugin` mode, by the operator in `gpu-operator` mode); empty means the platform's: `nvidia` on talos-1.12, none on talos-1.13 (CDI injects the GPU under the default runtime)."),
+    Field("gpu", "createRuntimeClass", boolean, True,
+          "`device-plugin` mode: declare `runtimeClass` (handler `nvidia`); `false` uses the one the cluster already has "
+          "(the Talos guide's hand-made `nvidia`) and never touches it. Other modes never declare one."),
     Field("gpu", "resourceName", resource_name, "nvidia.com/gpu", "Extended resource GPU pods ask for."),
     Field("gpu", "nodeSelector", label_map, {"nvidia.com/gpu.present": "true"},
-          "Node labels that pin GPU pods to GPU nodes (set by NFD/GFD).", free_form=True),
+          "Node labels that pin GPU pods to GPU nodes. `nvidia.com/gpu.present` is written by the program's NFD NodeFeatureRule (`device-plugin`) or the GPU Operator; with `none` the cluster must carry it (see docs/gpu-nodes.md).", free_form=True),
     Field("gpu", "count", whole_number(1, 16), 1, "Physical GPUs on the GPU nodes."),
     Field("gpu", "sharing.strategy", one_of(*SHARING_STRATEGIES), "exclusive",
           "`exclusive`: one pod per GPU. `time-slicing`: the device plugin advertises `sharing.replicas` slices of each GPU (no VRAM isolation)."),
@@ -496,15 +508,23 @@ FIELDS: tuple[Field, ...] = (
           "Ingress annotation that carries each app's `route.requestTimeout` in seconds as the send timeout; empty writes none."),
     Field("exposure", "ingress.bodySizeAnnotation", optional(annotation_key), "nginx.ingress.kubernetes.io/proxy-body-size",
           "Ingress annotation that carries each app's `route.maxUploadSize` (as `100m`); empty writes none."),
+    Field("exposure", "controller.implementation", optional(one_of(*CONTROLLER_IMPLEMENTATIONS)), "",
+          "What carries the Gateway's or Ingress's traffic to the pods: `cilium` (its `ingress` identity, let in by a "
+          "CiliumNetworkPolicy), `envoy-gateway`, `traefik`, `ingress-nginx` (their proxy pods, by label) or `other` "
+          "(`controller.podLabels`); required unless `kind` is `none`."),
+    Field("exposure", "controller.podLabels", pod_label_map, {},
+          "Labels of the proxy pods let in to the app ports; empty means the implementation's own (docs/network.md); "
+          "required with `other`, not allowed with `cilium`.", free_form=True),
     Field("exposure", "controllerNamespace", optional(namespace_name), "",
-          "Namespace of the gateway or ingress controller pods the NetworkPolicies let in; empty means `gateway.namespace`."),
+          "Namespace of the proxy pods the NetworkPolicies let in (unused with `cilium`); empty means `gateway.namespace`."),
     Field("ollama", "chart.version", chart_version, "1.41.0", "otwld `ollama` chart version (value keys are checked against 1.41.0)."),
     Field("ollama", "chart.repository", repository_url, "https://otwld.github.io/ollama-helm/", "otwld `ollama` chart repository."),
     *_app_fields("ollama", namespace="ollama", image=("ollama/ollama", "0.17.1"), port=11434,
                  requests=("1000m", "2Gi"), limits=("4000m", "4Gi"), claim="ollama-models",
                  upload=("100Mi", "Largest request body through the route (ingress body-size annotation): chat requests carry images base64-encoded.")),
-    Field("ollama", "models.pull", model_list, [], "Models pulled at start-up (kept on the cache PVC).", free_form=True),
-    Field("ollama", "models.run", model_list, [], "Models loaded into VRAM at start-up.", free_form=True),
+    Field("ollama", "models.pull", model_list, [],
+          "Models a Job pulls through Ollama's API whenever this list changes (kept on the cache PVC); Ollama never pulls at start.",
+          free_form=True),
     Field("ollama", "keepAlive", optional(go_duration), "",
           "`OLLAMA_KEEP_ALIVE`: how long an idle model holds VRAM; empty means 5m with `exclusive`, 1m with `time-slicing`."),
     Field("ollama", "env", ollama_env, {},
@@ -581,6 +601,8 @@ class GpuConfig:
     namespace: Optional[str]
     runtime_class: Optional[str]
     """None: GPU pods set no runtimeClassName and CDI injects the GPU under the default runtime."""
+    create_runtime_class: bool
+    """Whether the program declares the RuntimeClass in device-plugin mode, or uses an existing one."""
     resource_name: str
     node_selector: Mapping[str, str]
     count: int
@@ -616,6 +638,10 @@ class ExposureConfig:
     ingress_body_size_annotation: Optional[str]
     controller_namespace: Optional[str]
     """Where the traffic the routes bring in comes from; None when nothing is exposed."""
+    controller_implementation: Optional[str]
+    """What carries that traffic to the pods (CONTROLLER_IMPLEMENTATIONS); None when nothing is exposed."""
+    controller_pod_labels: Mapping[str, str]
+    """The proxy pods' labels the stack names; empty means the implementation's own."""
 
 
 @dataclass(frozen=True)
@@ -665,7 +691,6 @@ class AppConfig:
 class OllamaConfig(AppConfig):
     chart: ChartRef
     models_pull: tuple[str, ...]
-    models_run: tuple[str, ...]
     keep_alive: str
     env: Mapping[str, str]
     """Ollama's server settings beyond keep-alive, sorted by name."""
@@ -837,6 +862,18 @@ def _check_consistency(values: dict[str, Any], problems: list[Problem]) -> None:
     if strategy == "exclusive" and slices is not None:
         problems.append(Problem("gpu.sharing.replicas", slices, "no value while gpu.sharing.strategy is 'exclusive' (set the strategy to 'time-slicing' to share a GPU)"))
 
+    implementation, pod_labels = values["exposure.controller.implementation"], values["exposure.controller.podLabels"]
+    if kind != "none" and implementation is None:
+        problems.append(Problem("exposure.controller.implementation", None,
+                                f"one of {', '.join(repr(c) for c in CONTROLLER_IMPLEMENTATIONS)}: required when exposure.kind "
+                                f"is {kind!r}, so the NetworkPolicies let in what really carries the traffic", missing=True))
+    if implementation == "other" and not pod_labels:
+        problems.append(Problem("exposure.controller.podLabels", {},
+                                "the proxy pods' labels: required when exposure.controller.implementation is 'other'", missing=True))
+    if implementation == "cilium" and pod_labels:
+        problems.append(Problem("exposure.controller.podLabels", pod_labels,
+                                "no value with 'cilium': its proxy is the node's Envoy, reached as the `ingress` identity"))
+
     if kind == "ingress" and values["exposure.controllerNamespace"] is None:
         problems.append(Problem("exposure.controllerNamespace", None,
                                 "the ingress controller's namespace: required when exposure.kind is 'ingress'", missing=True))
@@ -950,6 +987,7 @@ def _build(values: dict[str, Any]) -> StackConfig:
             plugin=plugin,
             namespace=values["gpu.namespace"] or DEFAULT_GPU_NAMESPACE[plugin],
             runtime_class=values["gpu.runtimeClass"],
+            create_runtime_class=values["gpu.createRuntimeClass"],
             resource_name=values["gpu.resourceName"],
             node_selector=values["gpu.nodeSelector"],
             count=values["gpu.count"],
@@ -981,12 +1019,13 @@ def _build(values: dict[str, Any]) -> StackConfig:
             ingress_body_size_annotation=values["exposure.ingress.bodySizeAnnotation"],
             controller_namespace=None if kind == "none" else (
                 values["exposure.controllerNamespace"] or values["exposure.gateway.namespace"]),
+            controller_implementation=None if kind == "none" else values["exposure.controller.implementation"],
+            controller_pod_labels=values["exposure.controller.podLabels"],
         ),
         ollama=OllamaConfig(
             **_app(values, "ollama"),
             chart=ChartRef(values["ollama.chart.version"], values["ollama.chart.repository"]),
             models_pull=values["ollama.models.pull"],
-            models_run=values["ollama.models.run"],
             keep_alive=values["ollama.keepAlive"] or DEFAULT_KEEP_ALIVE[strategy],
             env=values["ollama.env"],
         ),
