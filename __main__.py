@@ -2,16 +2,22 @@
 
 import pulumi
 
-from components.comfyui_app import ComfyUIApp, ComfyUIAppArgs
+from components.comfyui_app import ComfyUIApp, ComfyUIAppArgs, comfyui_endpoint
 from components.gpu_node_stack import GpuNodeStack, GpuNodeStackArgs
-from components.ollama_release import OllamaRelease, OllamaReleaseArgs
+from components.network_policies import clients_of
+from components.ollama_release import OllamaRelease, OllamaReleaseArgs, ollama_endpoint
 from stack_config import read_stack_config
 
 config = read_stack_config()
+# An app that lets another app's namespace in (`access.clientNamespaces`) is useless to it unless
+# that namespace's own egress fence lets it out too.
+apps = [ollama_endpoint(config.ollama), comfyui_endpoint(config.comfyui)]
 
 gpu = GpuNodeStack("gpu", GpuNodeStackArgs(config=config.gpu))
-ollama = OllamaRelease("ollama", OllamaReleaseArgs(config=config.ollama, exposure=config.exposure, gpu=gpu))
-comfyui = ComfyUIApp("comfyui", ComfyUIAppArgs(config=config.comfyui, exposure=config.exposure, gpu=gpu))
+ollama = OllamaRelease("ollama", OllamaReleaseArgs(
+    config=config.ollama, exposure=config.exposure, gpu=gpu, reaches=clients_of(config.ollama.namespace, apps)))
+comfyui = ComfyUIApp("comfyui", ComfyUIAppArgs(
+    config=config.comfyui, exposure=config.exposure, gpu=gpu, reaches=clients_of(config.comfyui.namespace, apps)))
 
 pulumi.export("ollamaUrl", ollama.external_url)
 pulumi.export("ollamaInternalUrl", ollama.internal_url)

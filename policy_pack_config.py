@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from policies.gpu_policies import names
+from components.gpu_node_labels import GPU_NODE_LABELS
 from stack_config import PROJECT, ConfigError, StackConfig, parse_stack_config
 
 PROJECT_DIR = Path(__file__).resolve().parent
@@ -49,7 +50,8 @@ def policy_pack_config(config: StackConfig) -> dict[str, Any]:
         # creates (assets/pre-requisites/0200_runtime_class.yaml, `nvidia` unless operator.runtimeClass).
         names.ALLOWED_RUNTIME_CLASSES: [config.gpu.runtime_class or "nvidia"],
         names.CDI_INJECTION: config.gpu.cdi,
-        names.GPU_NODE_LABELS: sorted(config.gpu.node_selector),
+        # What the stack selects, and what its GPU plumbing writes on every GPU node.
+        names.GPU_NODE_LABELS: sorted({*config.gpu.node_selector, *GPU_NODE_LABELS[config.gpu.plugin]}),
         names.GPUS: config.gpu.count,
         names.REPLICAS_PER_GPU: config.gpu.slices_per_gpu,
     }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, Sequence
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -11,13 +11,24 @@ import pulumi_kubernetes as k8s
 from components.exposure import expose_app
 from components.gpu_node_stack import GpuNodeStack
 from components.namespaces import app_namespace
+from components.network_policies import AppEndpoint, Peer
 from components.storage import protected_claim
 from stack_config import ComfyUIConfig, ExposureConfig
 
 APP_NAME = "comfyui"
+POD_LABELS = {"app.kubernetes.io/name": APP_NAME, "app.kubernetes.io/part-of": "homelab-ai"}
 CLAIM_NAME = "comfyui-data"
 # Answers from the in-memory queue: cheap enough to poll, unlike /object_info.
 HEALTH_PATH = "/queue"
+# The first start copies ComfyUI (several GB in the megapak images) onto the volume before it
+# serves: the start-up probe allows 180 x 10 s = 30 minutes.
+STARTUP_PERIOD_SECONDS = 10
+STARTUP_FAILURES = 180
+STARTUP_WINDOW_SECONDS = STARTUP_PERIOD_SECONDS * STARTUP_FAILURES
+# Pulling the multi-GB image comes before that window, and counts against the rollout's
+# progress deadline too.
+IMAGE_PULL_SECONDS = 600
+ROLLOUT_SECONDS = STARTUP_WINDOW_SECONDS + IMAGE_PULL_SECONDS
 # The images run as root and write only below the data volume: no capability, no privilege
 # escalation, no Kubernetes API token is needed.
 CONTAINER_SECURITY = k8s.core.v1.SecurityContextArgs(
@@ -73,6 +84,12 @@ class ComfyUIAppArgs:
     """How the web UI is reached from outside the cluster."""
     gpu: GpuNodeStack
     """Runtime class, node selector and GPU resource name come from here, and the app waits for it."""
+    reaches: Sequence[AppEndpoint] = ()
+    """Other apps that let ComfyUI's namespace in: its egress fence lets it out to them."""
+
+
+def comfyui_endpoint(config: ComfyUIConfig) -> AppEndpoint:
+    return AppEndpoint(Peer(config.namespace, POD_LABELS), config.port, config.access.client_namespaces)
 
 
 class ComfyUIApp(pulumi.ComponentResource):
@@ -101,12 +118,15 @@ class ComfyUIApp(pulumi.ComponentResource):
         )
         self.claim_name = data.metadata.name
 
-        labels = {"app.kubernetes.io/name": APP_NAME, "app.kubernetes.io/part-of": "homelab-ai"}
+        labels = dict(POD_LABELS)
         k8s.apps.v1.Deployment(
             f"{name}-deployment",
             metadata=k8s.meta.v1.ObjectMetaArgs(name=APP_NAME, namespace=self.namespace, labels=labels),
             spec=k8s.apps.v1.DeploymentSpecArgs(
                 replicas=config.running_replicas,
+                # The default 600 s would mark a first start ProgressDeadlineExceeded long before
+                # the start-up probe gives up.
+                progress_deadline_seconds=ROLLOUT_SECONDS,
                 # A rolling update would start the new pod while the old one holds the GPU;
                 # the new pod would wait Pending for a GPU that is never freed.
                 strategy=k8s.apps.v1.DeploymentStrategyArgs(type="Recreate"),
@@ -153,9 +173,7 @@ class ComfyUIApp(pulumi.ComponentResource):
                             # The image declares VOLUME /root, copies ComfyUI to /root/ComfyUI on
                             # first start and writes models, outputs and custom nodes below it.
                             volume_mounts=[k8s.core.v1.VolumeMountArgs(name="data", mount_path=config.data_path)],
-                            # The first start copies ComfyUI (several GB in the megapak images)
-                            # onto the volume before it serves: allow up to 30 minutes.
-                            startup_probe=_probe(period=10, failures=180),
+                            startup_probe=_probe(period=STARTUP_PERIOD_SECONDS, failures=STARTUP_FAILURES),
                             readiness_probe=_probe(period=10, failures=3),
                             liveness_probe=_probe(period=20, failures=6),
                         )],
@@ -168,16 +186,24 @@ class ComfyUIApp(pulumi.ComponentResource):
                     ),
                 ),
             ),
-            # Pulumi waits 10 minutes for a rollout by default; the first start may take the
-            # start-up probe's whole 30 minutes.
+            # Pulumi waits 10 minutes for a rollout by default and only logs a missed progress
+            # deadline (pulumi-kubernetes provider/pkg/await/deployment.go): its own clock must
+            # outlast the image pull and the start-up probe's whole window.
             opts=pulumi.ResourceOptions(
-                parent=self, depends_on=[gpu], custom_timeouts=pulumi.CustomTimeouts(create="40m", update="40m"),
+                parent=self, depends_on=[gpu], custom_timeouts=pulumi.CustomTimeouts(
+                    create=f"{ROLLOUT_SECONDS}s", update=f"{ROLLOUT_SECONDS}s"),
             ),
         )
 
         service = k8s.core.v1.Service(
             f"{name}-service",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=APP_NAME, namespace=self.namespace, labels=labels),
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=APP_NAME, namespace=self.namespace, labels=labels,
+                # pulumi-kubernetes awaits a Service until none of its endpoints is not-ready, for
+                # 10 minutes (provider/pkg/await/service.go), and fails while a pod is still starting.
+                # The Deployment's await already waits for the pods, on the start-up window's clock.
+                annotations={"pulumi.com/skipAwait": "true"},
+            ),
             spec=k8s.core.v1.ServiceSpecArgs(
                 selector=labels,
                 ports=[k8s.core.v1.ServicePortArgs(name="http", port=config.port, target_port="http")],
@@ -187,7 +213,7 @@ class ComfyUIApp(pulumi.ComponentResource):
 
         self.internal_url, self.external_url = expose_app(
             name, app=config, exposure=args.exposure, namespace=self.namespace, service_name=service.metadata.name,
-            pod_labels=labels, opts=child,
+            pod_labels=labels, reaches=args.reaches, opts=child,
         )
 
         self.register_outputs({

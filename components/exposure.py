@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, Sequence
 
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.network_policies import fence_app_namespace, namespaces_let_in
+from components.network_policies import AppEndpoint, Peer, fence_app_namespace, ingress_peers, lets_in_cilium_ingress
 from stack_config import Access, AppConfig, ExposureConfig, Route
 
 # Says on the route itself who answers for access to an app with no authentication of its own,
 # where nothing else on the object shows it; the policy pack reads it.
 ACCESS_ANNOTATION = "homelab-ai/access"
+# pulumi-kubernetes does not wait for custom resources unless told to: this makes `pulumi up`
+# wait until the Gateway accepts the route, and fail with the route's status if it does not.
+# The provider reads `jsonpath=` in kubectl's strict syntax and compares the first match
+# (provider/pkg/jsonpath/jsonpath.go); a route has one parentRef, so parents[0] is the Gateway's.
+# `condition=Accepted` would read .status.conditions, which an HTTPRoute does not have
+# (provider/pkg/await/condition/custom.go).
+ROUTE_ACCEPTED = 'jsonpath={.status.parents[0].conditions[?(@.type=="Accepted")].status}=True'
+# A Gateway controller accepts or rejects a route within seconds.
+ROUTE_ACCEPT_TIMEOUT = "3m"
 
 
 def access_annotations(exposure: ExposureConfig, access: Access) -> dict[str, str]:
@@ -95,7 +104,8 @@ def route_to_service(
             api_version="gateway.networking.k8s.io/v1",
             kind="HTTPRoute",
             metadata=k8s.meta.v1.ObjectMetaArgs(
-                name=service_name, namespace=namespace, annotations=access_annotations(exposure, access),
+                name=service_name, namespace=namespace,
+                annotations={**access_annotations(exposure, access), "pulumi.com/waitFor": ROUTE_ACCEPTED},
             ),
             spec={
                 "parentRefs": [parent_ref],
@@ -106,7 +116,8 @@ def route_to_service(
                     **route_rule_timeouts(route),
                 }],
             },
-            opts=opts,
+            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(custom_timeouts=pulumi.CustomTimeouts(
+                create=ROUTE_ACCEPT_TIMEOUT, update=ROUTE_ACCEPT_TIMEOUT))),
         )
     if exposure.kind == "ingress":
         return k8s.networking.v1.Ingress(
@@ -146,16 +157,23 @@ def expose_app(
     namespace: pulumi.Output[str],
     service_name: pulumi.Output[str],
     pod_labels: dict[str, str],
+    own_clients: Sequence[Peer] = (),
+    reaches: Sequence[AppEndpoint] = (),
     opts: pulumi.ResourceOptions,
 ) -> tuple[pulumi.Output[str], Optional[str]]:
-    """Routes the app's hostname to its Service and fences its namespace; returns its internal and external URLs."""
+    """Routes the app's hostname to its Service and fences its namespace; returns its internal and external URLs.
+
+    ``own_clients`` are the app's own pods that call it (a model-pull Job); ``reaches`` the other
+    apps that let this app's namespace in.
+    """
     route_to_service(
         name, exposure=exposure, namespace=namespace, service_name=service_name, port=app.port,
         hostname=app.hostname, access=app.access, route=app.route, opts=opts,
     )
     fence_app_namespace(
         name, namespace=namespace, app_labels=pod_labels, port=app.port,
-        let_in_from=namespaces_let_in(exposure.controller_namespace, app.access.client_namespaces), opts=opts,
+        let_in=ingress_peers(exposure, app.access.client_namespaces, own_clients),
+        let_in_cilium_ingress=lets_in_cilium_ingress(exposure), let_out_to=reaches, opts=opts,
     )
     internal = pulumi.Output.concat("http://", service_name, ".", namespace, ".svc.cluster.local:", str(app.port))
     return internal, external_url(exposure, app.hostname)

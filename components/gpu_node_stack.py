@@ -10,6 +10,7 @@ import pulumi_kubernetes as k8s
 import yaml
 
 from components.gpu_metrics import dcgm_exporter_release, operator_dcgm_exporter_values
+from components.gpu_node_labels import gpu_present_rule
 from components.namespaces import namespace_with_pod_security
 from stack_config import GpuConfig
 
@@ -90,6 +91,14 @@ def cdi_operator_values(config: GpuConfig) -> dict[str, Any]:
     }
 
 
+# Helm waits (Release `timeout`, default 300 s; customTimeouts do not apply to a helm.v3.Release)
+# until the plugin, NFD and GFD DaemonSets, or the operator and its NFD, are ready on every node.
+# A first install pulls their images (nvcr.io k8s-device-plugin or gpu-operator, registry.k8s.io
+# NFD) over the homelab's uplink before any pod is ready: 15 minutes covers about 1 GB at
+# 10 Mbit/s, with room for registry retries, where Helm's default covers a third of that.
+PLUMBING_INSTALL_SECONDS = 900
+
+
 @dataclass
 class GpuNodeStackArgs:
     config: GpuConfig
@@ -131,17 +140,24 @@ class GpuNodeStack(pulumi.ComponentResource):
             self.namespace = namespace.metadata.name
 
         if config.plugin == "device-plugin":
+            # A cluster set up by the Talos guide already has the class: creating it again fails
+            # with "already exists", so the stack may use it as it is (docs/gpu-nodes.md).
             assert config.runtime_class is not None, "stack_config gives device-plugin mode a runtime class"
-            runtime_class = k8s.node.v1.RuntimeClass(
-                f"{name}-runtime-class",
-                metadata=k8s.meta.v1.ObjectMetaArgs(name=config.runtime_class),
-                # The handler is the containerd runtime the Talos nvidia-container-toolkit
-                # extension registers, always named `nvidia`.
-                handler="nvidia",
-                opts=child,
-            )
-            self.runtime_class_name = runtime_class.metadata.name
-            k8s.helm.v3.Release(
+            runtime_class_name = pulumi.Output.from_input(config.runtime_class)
+            plugin_after: list[pulumi.Resource] = []
+            if config.create_runtime_class:
+                runtime_class = k8s.node.v1.RuntimeClass(
+                    f"{name}-runtime-class",
+                    metadata=k8s.meta.v1.ObjectMetaArgs(name=config.runtime_class),
+                    # The handler is the containerd runtime the Talos nvidia-container-toolkit
+                    # extension registers, always named `nvidia`.
+                    handler="nvidia",
+                    opts=child,
+                )
+                runtime_class_name = runtime_class.metadata.name
+                plugin_after.append(runtime_class)
+            self.runtime_class_name = runtime_class_name
+            plugin = k8s.helm.v3.Release(
                 f"{name}-device-plugin",
                 name="nvidia-device-plugin",
                 chart="nvidia-device-plugin",
@@ -149,18 +165,31 @@ class GpuNodeStack(pulumi.ComponentResource):
                 repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=config.device_plugin_chart.repository),
                 namespace=self.namespace,
                 values={
-                    "runtimeClassName": self.runtime_class_name,
-                    # NFD finds the card; GFD writes the nvidia.com/gpu.* labels the apps select on.
+                    "runtimeClassName": runtime_class_name,
+                    # NFD finds the card (feature.node.kubernetes.io/pci-10de.present) and GFD
+                    # writes nvidia.com/gpu.count, .product and the like; neither writes
+                    # nvidia.com/gpu.present, which the rule below does.
                     "nfd": {"enabled": True},
                     "gfd": {"enabled": True},
                     "config": {"map": {"default": device_plugin_config(config)}, "default": "default"},
                 },
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[runtime_class]),
+                timeout=PLUMBING_INSTALL_SECONDS,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=plugin_after),
+            )
+            # The chart installs NFD's CRDs (the subchart's crds/nfd-api-crds.yaml): the rule
+            # (cluster-scoped, nfd.k8s-sigs.io/v1alpha1 in NFD 0.15) comes after the release.
+            k8s.apiextensions.CustomResource(
+                f"{name}-gpu-present-rule",
+                api_version="nfd.k8s-sigs.io/v1alpha1",
+                kind="NodeFeatureRule",
+                metadata=k8s.meta.v1.ObjectMetaArgs(name="homelab-ai-nvidia-gpu-present"),
+                spec=gpu_present_rule(),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[plugin]),
             )
             if config.metrics.enabled:
                 dcgm_exporter_release(
-                    f"{name}-dcgm-exporter", config, namespace=namespace.metadata.name, runtime_class=self.runtime_class_name,
-                    opts=pulumi.ResourceOptions(parent=self, depends_on=[runtime_class]),
+                    f"{name}-dcgm-exporter", config, namespace=namespace.metadata.name, runtime_class=runtime_class_name,
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=plugin_after),
                 )
         elif config.plugin == "gpu-operator":
             k8s.helm.v3.Release(
@@ -171,6 +200,7 @@ class GpuNodeStack(pulumi.ComponentResource):
                 repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=config.gpu_operator_chart.repository),
                 namespace=self.namespace,
                 values=gpu_operator_values(config),
+                timeout=PLUMBING_INSTALL_SECONDS,
                 opts=child,
             )
 

@@ -7,6 +7,8 @@ from typing import Optional
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.storage import kept
+
 
 def namespace_with_pod_security(
     name: str, *, namespace: str, enforce: str, warn: Optional[str] = None, opts: pulumi.ResourceOptions
@@ -32,5 +34,10 @@ def namespace_with_pod_security(
 
 
 def app_namespace(name: str, *, namespace: str, opts: pulumi.ResourceOptions) -> k8s.core.v1.Namespace:
-    """An app's namespace: `baseline` enforced; `restricted`, which needs non-root images, audited and warned about."""
-    return namespace_with_pod_security(name, namespace=namespace, enforce="baseline", warn="restricted", opts=opts)
+    """An app's namespace: `baseline` enforced; `restricted`, which needs non-root images, audited and warned about.
+
+    It holds the app's cache, and Kubernetes deletes every PVC in a Namespace it deletes
+    (Longhorn's default StorageClass then deletes the volume: `reclaimPolicy: Delete`), so it is
+    kept exactly as the cache is.
+    """
+    return namespace_with_pod_security(name, namespace=namespace, enforce="baseline", warn="restricted", opts=kept(opts))

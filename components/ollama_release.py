@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -11,6 +13,7 @@ import pulumi_kubernetes as k8s
 from components.exposure import expose_app
 from components.gpu_node_stack import GpuNodeStack
 from components.namespaces import app_namespace
+from components.network_policies import AppEndpoint, Peer, allow_egress_to
 from components.storage import protected_claim
 from stack_config import ExposureConfig, OllamaConfig
 
@@ -24,6 +27,41 @@ POD_LABELS = {"app.kubernetes.io/name": "ollama", "app.kubernetes.io/instance": 
 # no privilege escalation and no Kubernetes API token.
 CONTAINER_SECURITY = {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}}
 POD_SECURITY = {"seccompProfile": {"type": "RuntimeDefault"}}
+
+# The model-pull Job's pods: let in to Ollama's port and out to it, and nothing like the
+# server's own labels.
+MODEL_PULL_LABELS = {"app.kubernetes.io/name": "ollama-model-pull", "app.kubernetes.io/part-of": "homelab-ai"}
+# `ollama pull` is the API client: it POSTs /api/pull to OLLAMA_HOST and prints the server's
+# progress, so the Job's log (and `pulumi up` on failure) says what went wrong. The release is
+# ready before the Job starts; the retries cover the Service catching up with the pod.
+MODEL_PULL_SCRIPT = r"""set -eu
+tries=0
+until ollama list > /dev/null; do
+  tries=$((tries + 1))
+  [ "$tries" -lt 30 ] || { echo "no Ollama server at $OLLAMA_HOST" >&2; exit 1; }
+  sleep 5
+done
+for model in "$@"; do
+  echo "pulling $model"
+  ollama pull "$model"
+done
+"""
+# A multi-GB model over a home uplink: the Job gives up after an hour, Pulumi a little later
+# (pulumi-kubernetes awaits a Job until Complete or Failed, 10 minutes by default: provider/pkg/await/job.go).
+MODEL_PULL_DEADLINE_SECONDS = 3600
+MODEL_PULL_TIMEOUT = "65m"
+
+
+def model_pull_job_name(config: OllamaConfig) -> str:
+    """Named after what its pod template pulls, with which image: a new list is a new Job.
+
+    A Job's pod template is immutable (pulumi-kubernetes replaces a Job on any change to
+    `.spec.template`: provider/pkg/provider/diff.go), and a completed Job never runs again.
+    """
+    digest = hashlib.sha256(json.dumps(
+        {"models": list(config.models_pull), "image": config.image.reference, "port": config.port}, sort_keys=True,
+    ).encode()).hexdigest()
+    return f"ollama-model-pull-{digest[:10]}"
 
 
 def chart_values(
@@ -48,8 +86,11 @@ def chart_values(
                 "number": config.gpus,
                 "nvidiaResource": gpu_resource_name,
             },
+            # Empty lists render no postStart hook (templates/deployment.yaml: the hook exists when
+            # models.pull, .run or .create is set). The hook's failed pull kills the container even
+            # with the model cached, and it reruns on every start; the model-pull Job does the pulls.
             # `clean` deletes every cached model not listed here: never with a cache we keep.
-            "models": {"pull": list(config.models_pull), "run": list(config.models_run), "clean": False},
+            "models": {"pull": [], "run": [], "clean": False},
         },
         # The chart renders runtimeClassName only when non-empty: without one the pod runs
         # under the default runtime, where CDI injects the GPU.
@@ -85,6 +126,12 @@ class OllamaReleaseArgs:
     """How the API is reached from outside the cluster."""
     gpu: GpuNodeStack
     """Runtime class, node selector and GPU resource name come from here, and the release waits for it."""
+    reaches: Sequence[AppEndpoint] = ()
+    """Other apps that let Ollama's namespace in: its egress fence lets it out to them."""
+
+
+def ollama_endpoint(config: OllamaConfig) -> AppEndpoint:
+    return AppEndpoint(Peer(config.namespace, POD_LABELS), config.port, config.access.client_namespaces)
 
 
 class OllamaRelease(pulumi.ComponentResource):
@@ -126,17 +173,26 @@ class OllamaRelease(pulumi.ComponentResource):
                 gpu_resource_name=args.gpu.gpu_resource_name,
                 claim_name=self.claim_name,
             ),
-            # The first start pulls a multi-GB image and the configured models before it is ready.
+            # The first start pulls a multi-GB image (CUDA libraries included) before it is ready.
             timeout=1200,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[args.gpu]),
         )
 
         # The release is named RELEASE_NAME, so its name output is never empty.
         service_name = release.name.apply(lambda given: given or RELEASE_NAME)
+        pulls = bool(config.models_pull) and config.running_replicas > 0
         self.internal_url, self.external_url = expose_app(
             name, app=config, exposure=args.exposure, namespace=self.namespace, service_name=service_name,
-            pod_labels=POD_LABELS, opts=child,
+            pod_labels=POD_LABELS, own_clients=[Peer(config.namespace, MODEL_PULL_LABELS)] if pulls else [],
+            reaches=args.reaches, opts=child,
         )
+
+        if pulls:
+            egress = allow_egress_to(
+                f"{name}-model-pull-egress", policy_name="model-pull-to-ollama", namespace=self.namespace,
+                from_labels=MODEL_PULL_LABELS, to=ollama_endpoint(config), opts=child,
+            )
+            self._model_pull_job(name, config, args.gpu, depends_on=[release, egress])
 
         self.register_outputs({
             "namespace": self.namespace,
@@ -144,3 +200,56 @@ class OllamaRelease(pulumi.ComponentResource):
             "internalUrl": self.internal_url,
             "externalUrl": self.external_url,
         })
+
+    def _model_pull_job(
+        self, name: str, config: OllamaConfig, gpu: GpuNodeStack, depends_on: list[pulumi.Resource],
+    ) -> k8s.batch.v1.Job:
+        """Pulls `models.pull` through the running server's API; `pulumi up` waits for it and shows its failure."""
+        return k8s.batch.v1.Job(
+            f"{name}-model-pull",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=model_pull_job_name(config), namespace=self.namespace, labels=MODEL_PULL_LABELS,
+            ),
+            spec=k8s.batch.v1.JobSpecArgs(
+                backoff_limit=2,
+                active_deadline_seconds=MODEL_PULL_DEADLINE_SECONDS,
+                template=k8s.core.v1.PodTemplateSpecArgs(
+                    metadata=k8s.meta.v1.ObjectMetaArgs(labels=MODEL_PULL_LABELS),
+                    spec=k8s.core.v1.PodSpecArgs(
+                        restart_policy="Never",
+                        automount_service_account_token=False,
+                        # The client needs no root: `restricted` holds for this pod.
+                        security_context=k8s.core.v1.PodSecurityContextArgs(
+                            run_as_non_root=True, run_as_user=65534, run_as_group=65534,
+                            seccomp_profile=k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault"),
+                        ),
+                        # On the GPU node, where the Ollama image is already pulled; it asks for no GPU.
+                        node_selector=gpu.node_selector,
+                        tolerations=[k8s.core.v1.TolerationArgs(
+                            key=gpu.gpu_resource_name, operator="Exists", effect="NoSchedule",
+                        )],
+                        containers=[k8s.core.v1.ContainerArgs(
+                            name="pull",
+                            # The pinned server image carries the `ollama` client.
+                            image=config.image.reference,
+                            command=["/bin/sh", "-c", MODEL_PULL_SCRIPT, "model-pull", *config.models_pull],
+                            env=[
+                                k8s.core.v1.EnvVarArgs(name="OLLAMA_HOST", value=self.internal_url),
+                                k8s.core.v1.EnvVarArgs(name="HOME", value="/tmp"),
+                            ],
+                            resources=k8s.core.v1.ResourceRequirementsArgs(
+                                requests={"cpu": "50m", "memory": "64Mi"}, limits={"memory": "256Mi"},
+                            ),
+                            security_context=k8s.core.v1.SecurityContextArgs(
+                                allow_privilege_escalation=False,
+                                capabilities=k8s.core.v1.CapabilitiesArgs(drop=["ALL"]),
+                            ),
+                        )],
+                    ),
+                ),
+            ),
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=depends_on,
+                custom_timeouts=pulumi.CustomTimeouts(create=MODEL_PULL_TIMEOUT, update=MODEL_PULL_TIMEOUT),
+            ),
+        )

@@ -8,13 +8,20 @@ import pulumi_kubernetes as k8s
 from stack_config import Storage
 
 
+def kept(opts: pulumi.ResourceOptions) -> pulumi.ResourceOptions:
+    """``opts`` plus what keeps a cache: `protect` (Pulumi refuses to delete or replace it) and
+    `retain_on_delete` (a delete, once protection is lifted, only forgets it)."""
+    return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(protect=True, retain_on_delete=True))
+
+
 def protected_claim(
     name: str, *, claim_name: str, namespace: pulumi.Input[str], storage: Storage, opts: pulumi.ResourceOptions
 ) -> k8s.core.v1.PersistentVolumeClaim:
     """A ReadWriteOnce claim that `pulumi destroy`, a release replacement or `helm uninstall` leave alone.
 
     `protect` makes Pulumi refuse to delete or replace it; `retain_on_delete` keeps it in the
-    cluster even when protection is lifted and the stack is destroyed on purpose.
+    cluster even when protection is lifted and the stack is destroyed on purpose. Its Namespace
+    needs the same (``app_namespace``): deleting a Namespace deletes every claim in it.
     """
     return k8s.core.v1.PersistentVolumeClaim(
         name,
@@ -24,5 +31,5 @@ def protected_claim(
             storage_class_name=storage.storage_class,
             resources=k8s.core.v1.VolumeResourceRequirementsArgs(requests={"storage": storage.size}),
         ),
-        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(protect=True, retain_on_delete=True)),
+        opts=kept(opts),
     )

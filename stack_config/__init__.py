@@ -39,12 +39,12 @@ from stack_config.reading import (
     runtime_config,
     runtime_secret_keys,
 )
-from stack_config.schema import EXPOSURE_KINDS, FIELDS, GPU_PLUGINS, PROJECT, SECTIONS, SHARING_STRATEGIES, Field
+from stack_config.schema import CONTROLLER_IMPLEMENTATIONS, EXPOSURE_KINDS, FIELDS, GPU_PLUGINS, PROJECT, SECTIONS, SHARING_STRATEGIES, Field
 from stack_config.values import Rejected, quantity_value
 
 __all__ = [
     "Access", "AppConfig", "ChartRef", "ComfyUIConfig", "ConfigError", "DEFAULT_GPU_NAMESPACE", "DEFAULT_KEEP_ALIVE",
-    "DriverLine", "EXPOSURE_KINDS", "ExposureConfig", "ExposureKind", "FIELDS", "Field", "GPU_PLUGINS", "GpuConfig",
+    "CONTROLLER_IMPLEMENTATIONS", "DriverLine", "EXPOSURE_KINDS", "ExposureConfig", "ExposureKind", "FIELDS", "Field", "GPU_PLUGINS", "GpuConfig",
     "GpuMetrics", "GpuPlugin", "ImageRef", "OllamaConfig", "PLATFORMS", "PLATFORM_DEFAULTS", "PROJECT", "PlatformName",
     "Problem", "Rejected", "Resources", "Route", "SECTIONS", "SHARING_STRATEGIES",
     "SharingStrategy", "StackConfig", "Storage", "parse_stack_config", "quantity_value", "read_stack_config",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from stack_config.model import AppConfig, ExposureConfig, GpuConfig, StackConfig
 from stack_config.platforms import COMFYUI_TAG_FOR_DRIVER, CUDA_MIN_DRIVER, PLATFORM_DEFAULTS, cuda_major, version_key
 from stack_config.problems import Problem
+from stack_config.schema import CONTROLLER_IMPLEMENTATIONS
 from stack_config.runtime_settings import comfyui_flag_value, flag_bytes, mebibytes, ollama_env_conflict
 from stack_config.values import quantity_value
 
@@ -25,6 +26,17 @@ def consistency_problems(config: StackConfig) -> list[Problem]:
     for key, value in needed:
         if value is None:
             problems.append(Problem(key, None, f"a value: required when exposure.kind is {kind!r}", missing=True))
+    implementation, pod_labels = exposure.controller_implementation, exposure.controller_pod_labels
+    if kind != "none" and implementation is None:
+        problems.append(Problem("exposure.controller.implementation", None,
+                                f"one of {', '.join(repr(c) for c in CONTROLLER_IMPLEMENTATIONS)}: required when exposure.kind "
+                                f"is {kind!r}, so the NetworkPolicies let in what really carries the traffic", missing=True))
+    if implementation == "other" and not pod_labels:
+        problems.append(Problem("exposure.controller.podLabels", {},
+                                "the proxy pods' labels: required when exposure.controller.implementation is 'other'", missing=True))
+    if implementation == "cilium" and pod_labels:
+        problems.append(Problem("exposure.controller.podLabels", dict(pod_labels),
+                                "no value with 'cilium': its proxy is the node's Envoy, reached as the `ingress` identity"))
     if kind == "ingress" and exposure.controller_namespace is None:
         problems.append(Problem("exposure.controllerNamespace", None,
                                 "the ingress controller's namespace: required when exposure.kind is 'ingress'", missing=True))

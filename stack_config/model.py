@@ -16,6 +16,9 @@ from stack_config.values import duration_seconds, quantity_value
 GpuPlugin = Literal["device-plugin", "gpu-operator", "none"]
 SharingStrategy = Literal["exclusive", "time-slicing"]
 ExposureKind = Literal["none", "gateway", "ingress"]
+# How the Gateway or ingress controller's traffic reaches the app pods (components/network_policies.py,
+# PROXY_POD_LABELS): Cilium's own Gateway/Ingress as its `ingress` identity; the others from their proxy pods.
+ControllerImplementation = Literal["cilium", "envoy-gateway", "traefik", "ingress-nginx", "other"]
 ManagerSecurityLevel = Literal["strong", "normal", "normal-", "weak"]
 Scheme = Literal["http", "https"]
 
@@ -73,6 +76,8 @@ class GpuConfig:
     """Where the plugin or operator runs; None exactly when ``plugin`` is `none`."""
     runtime_class: Optional[str]
     """None: GPU pods set no runtimeClassName and CDI injects the GPU under the default runtime."""
+    create_runtime_class: bool
+    """Whether the program declares the RuntimeClass in device-plugin mode, or uses an existing one."""
     resource_name: str
     node_selector: Mapping[str, str]
     count: int
@@ -120,6 +125,10 @@ class ExposureConfig:
     ingress_body_size_annotation: Optional[str]
     controller_namespace: Optional[str]
     """Where the traffic the routes bring in comes from; None when nothing is exposed."""
+    controller_implementation: Optional[ControllerImplementation]
+    """What carries that traffic to the pods; None when nothing is exposed."""
+    controller_pod_labels: Mapping[str, str]
+    """The proxy pods' labels the stack names; empty means the implementation's own."""
 
 
 @dataclass(frozen=True)
@@ -188,7 +197,6 @@ class AppConfig:
 class OllamaConfig(AppConfig):
     chart: ChartRef
     models_pull: tuple[str, ...]
-    models_run: tuple[str, ...]
     keep_alive: str
     env: Mapping[str, str]
     """Ollama's server settings beyond keep-alive, sorted by name."""

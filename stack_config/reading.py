@@ -209,6 +209,7 @@ def _build(values: Mapping[str, Any]) -> StackConfig:
         "comfyui.extraArgs": comfyui_args_with_upload_size(values["comfyui.extraArgs"], upload_size),
         "gpu.namespace": None if plugin == "none" else values["gpu.namespace"] or DEFAULT_GPU_NAMESPACE[plugin],
         "ollama.keepAlive": values["ollama.keepAlive"] or DEFAULT_KEEP_ALIVE[strategy],
+        "exposure.controller.implementation": None if kind == "none" else values["exposure.controller.implementation"],
         "exposure.controllerNamespace": None if kind == "none" else (
             values["exposure.controllerNamespace"] or (values["exposure.gateway.namespace"] if kind == "gateway" else None)),
     }

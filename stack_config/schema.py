@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, get_args
 
-from stack_config.model import ExposureKind, GpuPlugin, SharingStrategy
+from stack_config.model import ControllerImplementation, ExposureKind, GpuPlugin, SharingStrategy
 from stack_config.platforms import PLATFORMS, driver_line
 from stack_config.runtime_settings import comfyui_args, ollama_env
 from stack_config.values import (
@@ -35,6 +35,7 @@ from stack_config.values import (
     object_name,
     one_of,
     optional,
+    pod_label_map,
     repository_url,
     resource_name,
     route_timeout,
@@ -48,6 +49,7 @@ SECTIONS = ("gpu", "exposure", "ollama", "comfyui")
 GPU_PLUGINS: tuple[GpuPlugin, ...] = get_args(GpuPlugin)
 SHARING_STRATEGIES: tuple[SharingStrategy, ...] = get_args(SharingStrategy)
 EXPOSURE_KINDS: tuple[ExposureKind, ...] = get_args(ExposureKind)
+CONTROLLER_IMPLEMENTATIONS: tuple[ControllerImplementation, ...] = get_args(ControllerImplementation)
 
 # A model cache below 1 Gi holds no model worth pulling; a pod below 64 Mi does not start Python.
 MIN_STORAGE = "1Gi"
@@ -132,9 +134,13 @@ FIELDS: tuple[Field, ...] = (
     Field("gpu", "runtimeClass", optional(object_name), "",
           "RuntimeClass GPU pods use (declared by the program in `device-plugin` mode, by the operator in `gpu-operator` mode); "
           "empty means the platform's: `nvidia` on talos-1.12, none on talos-1.13 (CDI injects the GPU under the default runtime)."),
+    Field("gpu", "createRuntimeClass", boolean, True,
+          "`device-plugin` mode: declare `runtimeClass` (handler `nvidia`); `false` uses the one the cluster already has "
+          "(the Talos guide's hand-made `nvidia`) and never touches it. Other modes never declare one."),
     Field("gpu", "resourceName", resource_name, "nvidia.com/gpu", "Extended resource GPU pods ask for."),
     Field("gpu", "nodeSelector", label_map, {"nvidia.com/gpu.present": "true"},
-          "Node labels that pin GPU pods to GPU nodes (set by NFD/GFD).", free_form=True),
+          "Node labels that pin GPU pods to GPU nodes. `nvidia.com/gpu.present` is written by the program's NFD NodeFeatureRule "
+          "(`device-plugin`) or the GPU Operator; with `none` the cluster must carry it (see docs/gpu-nodes.md).", free_form=True),
     Field("gpu", "count", whole_number(1, 16), 1, "Physical GPUs on the GPU nodes."),
     Field("gpu", "sharing.strategy", one_of(*SHARING_STRATEGIES), "exclusive",
           "`exclusive`: one pod per GPU. `time-slicing`: the device plugin advertises `sharing.replicas` slices of each GPU (no VRAM isolation).",
@@ -190,17 +196,24 @@ FIELDS: tuple[Field, ...] = (
     Field("exposure", "ingress.bodySizeAnnotation", optional(annotation_key), "nginx.ingress.kubernetes.io/proxy-body-size",
           "Ingress annotation that carries each app's `route.maxUploadSize` (as `100m`); empty writes none.",
           attr="ingress_body_size_annotation"),
+    Field("exposure", "controller.implementation", optional(one_of(*CONTROLLER_IMPLEMENTATIONS)), "",
+          "What carries the Gateway's or Ingress's traffic to the pods: `cilium` (its `ingress` identity, let in by a "
+          "CiliumNetworkPolicy), `envoy-gateway`, `traefik`, `ingress-nginx` (their proxy pods, by label) or `other` "
+          "(`controller.podLabels`); required unless `kind` is `none`.", attr="controller_implementation"),
+    Field("exposure", "controller.podLabels", pod_label_map, {},
+          "Labels of the proxy pods let in to the app ports; empty means the implementation's own (docs/network.md); "
+          "required with `other`, not allowed with `cilium`.", free_form=True, attr="controller_pod_labels"),
     Field("exposure", "controllerNamespace", optional(namespace_name), "",
-          "Namespace of the gateway or ingress controller pods the NetworkPolicies let in; empty means `gateway.namespace`."),
+          "Namespace of the proxy pods the NetworkPolicies let in (unused with `cilium`); empty means `gateway.namespace`."),
     Field("ollama", "chart.version", chart_version, "1.41.0", "otwld `ollama` chart version (value keys are checked against 1.41.0)."),
     Field("ollama", "chart.repository", repository_url, "https://otwld.github.io/ollama-helm/", "otwld `ollama` chart repository."),
     *_app_fields("ollama", namespace="ollama", image=("ollama/ollama", "0.17.1"), port=11434,
                  requests=("1000m", "2Gi"), limits=("4000m", "4Gi"), claim="ollama-models",
                  upload=("100Mi", "Largest request body through the route (ingress body-size annotation): "
                                   "chat requests carry images base64-encoded.")),
-    Field("ollama", "models.pull", model_list, [], "Models pulled at start-up (kept on the cache PVC).", free_form=True,
-          attr="models_pull"),
-    Field("ollama", "models.run", model_list, [], "Models loaded into VRAM at start-up.", free_form=True, attr="models_run"),
+    Field("ollama", "models.pull", model_list, [],
+          "Models a Job pulls through Ollama's API whenever this list changes (kept on the cache PVC); Ollama never pulls at start.",
+          free_form=True, attr="models_pull"),
     Field("ollama", "keepAlive", optional(go_duration), "",
           "`OLLAMA_KEEP_ALIVE`: how long an idle model holds VRAM; empty means 5m with `exclusive`, 1m with `time-slicing`."),
     Field("ollama", "env", ollama_env, {},

@@ -313,6 +313,11 @@ def label_map(value: Any) -> Mapping[str, str]:
     return labels
 
 
+def pod_label_map(value: Any) -> Mapping[str, str]:
+    """A label map that may be empty: `{}` means 'not set'."""
+    return {} if value == {} else label_map(value)
+
+
 def model_list(value: Any) -> tuple[str, ...]:
     accepted = "a list of Ollama model names such as [llama3.2, qwen2.5:7b]"
     if not isinstance(value, list) or len(value) > 64:

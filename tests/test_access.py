@@ -7,6 +7,7 @@ import ipaddress
 
 import pytest
 
+from components.exposure import ROUTE_ACCEPTED
 from offline_preview.capture import Capture
 from policy_pack_config import parse_stack_file_config
 from stack_config import ConfigError
@@ -26,7 +27,8 @@ def test_homelab_exposes_each_app_only_to_private_networks(homelab_config, homel
     access = getattr(parse_stack_file_config(homelab_config), app).access
     assert access.protected and not access.public and access.forward_auth_url is None
     assert access.allowed_sources and all(ipaddress.ip_network(source).is_private for source in access.allowed_sources)
-    assert homelab.named(f"{app}-route").inputs["metadata"]["annotations"] == {"homelab-ai/access": "gateway-enforced"}
+    assert homelab.named(f"{app}-route").inputs["metadata"]["annotations"] == {
+        "homelab-ai/access": "gateway-enforced", "pulumi.com/waitFor": ROUTE_ACCEPTED}
 
 
 EVERY_ADDRESS = {"ipv4": ["0.0.0.0/0"], "ipv6": ["192.168.1.0/24", "::/0"], "ipv4-halves": ["0.0.0.0/1", "128.0.0.0/1"]}
@@ -46,7 +48,7 @@ def test_an_allowlist_of_every_address_is_refused_as_unacknowledged_public_expos
 def test_an_acknowledged_allowlist_of_every_address_is_a_public_route_not_a_guarded_one(run_with, app):
     capture = run_with({f"{app}.access": {"allowedSources": ["0.0.0.0/0", "::/0"], "public": True}})
     assert capture.error is None
-    assert capture.named(f"{app}-route").inputs["metadata"]["annotations"] == {"homelab-ai/access": "public"}
+    assert capture.named(f"{app}-route").inputs["metadata"]["annotations"] == {"homelab-ai/access": "public", "pulumi.com/waitFor": ROUTE_ACCEPTED}
 
 
 @pytest.mark.parametrize("app", APPS)
@@ -66,7 +68,7 @@ def test_public_exposure_needs_the_explicit_acknowledgement(run_with, app):
     assert capture.error is None
     route = capture.named(f"{app}-route").inputs
     assert route["spec"]["hostnames"] == [f"{app}.madhan.app"]
-    assert route["metadata"]["annotations"] == {"homelab-ai/access": "public"}
+    assert route["metadata"]["annotations"] == {"homelab-ai/access": "public", "pulumi.com/waitFor": ROUTE_ACCEPTED}
 
 
 def test_public_and_protected_at_once_is_a_contradiction(run_with):
@@ -81,7 +83,7 @@ def test_gateway_routes_do_not_pretend_to_filter_sources(run_with):
     assert "will not pretend" in str(capture.error)
     route = run_with({}).named("ollama-route").inputs
     # The route says who answers for access, and claims no filter of its own.
-    assert route["metadata"]["annotations"] == {"homelab-ai/access": "gateway-enforced"}
+    assert route["metadata"]["annotations"] == {"homelab-ai/access": "gateway-enforced", "pulumi.com/waitFor": ROUTE_ACCEPTED}
     assert "filters" not in str(route["spec"])
 
 
@@ -108,30 +110,70 @@ def test_ingress_class_without_an_allowlist_annotation_cannot_carry_an_allowlist
     assert _problem_keys(capture) == ["exposure.ingress.allowlistAnnotation"] * 2
 
 
+def _in(*names: str) -> dict:
+    return {"namespaceSelector": {"matchExpressions": [
+        {"key": "kubernetes.io/metadata.name", "operator": "In", "values": list(names)}]}}
+
+
 @pytest.mark.parametrize("app, port, pod_labels", [
     ("ollama", 11434, {"app.kubernetes.io/name": "ollama", "app.kubernetes.io/instance": "ollama"}),
     ("comfyui", 8188, {"app.kubernetes.io/name": "comfyui", "app.kubernetes.io/part-of": "homelab-ai"}),
 ])
-def test_app_namespaces_deny_ingress_but_the_app_port_from_the_gateway(homelab: Capture, app, port, pod_labels):
+def test_app_namespaces_deny_ingress_but_the_app_port_from_ciliums_gateway(homelab: Capture, app, port, pod_labels):
     deny = homelab.named(f"{app}-deny-ingress").inputs
     assert deny["metadata"] == {"name": "default-deny-ingress", "namespace": app}
     assert deny["spec"] == {"podSelector": {}, "policyTypes": ["Ingress"]}
-    allow = homelab.named(f"{app}-allow-app-port").inputs
-    assert allow["spec"] == {
-        "podSelector": {"matchLabels": pod_labels},
-        "policyTypes": ["Ingress"],
-        "ingress": [{
-            "from": [{"namespaceSelector": {"matchExpressions": [
-                {"key": "kubernetes.io/metadata.name", "operator": "In", "values": ["kube-system"]}]}}],
-            "ports": [{"protocol": "TCP", "port": port}],
-        }],
+    gateway = homelab.named(f"{app}-allow-gateway").inputs
+    assert (gateway["apiVersion"], gateway["kind"]) == ("cilium.io/v2", "CiliumNetworkPolicy")
+    assert gateway["metadata"] == {"name": "allow-gateway-to-app-port", "namespace": app}
+    assert gateway["spec"] == {
+        "endpointSelector": {"matchLabels": pod_labels},
+        "ingress": [{"fromEntities": ["ingress"], "toPorts": [{"ports": [{"port": str(port), "protocol": "TCP"}]}]}],
     }
 
 
-def test_the_allow_rule_selects_the_pods_the_chart_and_deployment_label(homelab: Capture):
+@pytest.mark.parametrize("app", APPS)
+def test_no_rule_lets_the_gateways_whole_namespace_in(homelab: Capture, app):
+    for policy in homelab.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy"):
+        for rule in policy.inputs["spec"].get("ingress", []):
+            assert _in("kube-system") not in rule["from"], policy.name
+
+
+def test_the_gateway_rule_selects_the_pods_the_deployment_labels(homelab: Capture):
     deployment_labels = homelab.named("comfyui-deployment").inputs["spec"]["template"]["metadata"]["labels"]
-    selector = homelab.named("comfyui-allow-app-port").inputs["spec"]["podSelector"]["matchLabels"]
+    selector = homelab.named("comfyui-allow-gateway").inputs["spec"]["endpointSelector"]["matchLabels"]
     assert selector.items() <= deployment_labels.items()
+
+
+@pytest.mark.parametrize("implementation, labels", [
+    ("envoy-gateway", {"app.kubernetes.io/name": "envoy", "app.kubernetes.io/component": "proxy",
+                       "app.kubernetes.io/managed-by": "envoy-gateway"}),
+    ("traefik", {"app.kubernetes.io/name": "traefik"}),
+    ("ingress-nginx", {"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller"}),
+])
+def test_other_gateways_are_let_in_by_their_proxy_pods_not_their_namespace(run_with, implementation, labels):
+    capture = run_with({"exposure.controller.implementation": implementation, "exposure.controllerNamespace": "edge"})
+    assert capture.error is None, capture.error
+    assert "comfyui-allow-gateway" not in capture.names()
+    rule = capture.named("comfyui-allow-app-port").inputs["spec"]["ingress"][0]
+    assert rule["from"] == [{**_in("edge"), "podSelector": {"matchLabels": labels}}]
+
+
+def test_other_implementations_take_the_stacks_pod_labels(run_with):
+    capture = run_with({"exposure.controller": {"implementation": "other", "podLabels": {"app": "haproxy"}},
+                        "exposure.controllerNamespace": "edge"})
+    assert capture.named("comfyui-allow-app-port").inputs["spec"]["ingress"][0]["from"] == [
+        {**_in("edge"), "podSelector": {"matchLabels": {"app": "haproxy"}}}]
+
+
+@pytest.mark.parametrize("changes, key", [
+    ({"exposure.controller": {}}, "exposure.controller.implementation"),
+    ({"exposure.controller": {"implementation": "other"}}, "exposure.controller.podLabels"),
+    ({"exposure.controller": {"implementation": "cilium", "podLabels": {"a": "b"}}}, "exposure.controller.podLabels"),
+    ({"exposure.controller": {"implementation": "istio"}}, "exposure.controller.implementation"),
+])
+def test_how_the_gateway_reaches_pods_must_be_said_and_consistent(run_with, changes, key):
+    assert _problem_keys(run_with(changes)) == [key]
 
 
 @pytest.mark.parametrize("app", APPS)
@@ -149,16 +191,31 @@ def test_egress_allows_dns_and_the_internet_but_not_private_or_link_local_ranges
     assert v6["cidr"] == "::/0" and {"fc00::/7", "fe80::/10"} <= set(v6["except"])
 
 
-def test_client_namespaces_are_let_in_beside_the_controller(run_with):
+def test_client_namespaces_are_let_in_whole(run_with):
     capture = run_with({"ollama.access.clientNamespaces": ["open-webui", "n8n"]})
     rule = capture.named("ollama-allow-app-port").inputs["spec"]["ingress"][0]
-    assert rule["from"][0]["namespaceSelector"]["matchExpressions"][0]["values"] == ["kube-system", "n8n", "open-webui"]
+    assert _in("n8n") in rule["from"] and _in("open-webui") in rule["from"]
+
+
+def test_a_fenced_client_namespace_is_let_out_to_the_app_it_may_reach(run_with):
+    capture = run_with({"ollama.access.clientNamespaces": ["comfyui"]})
+    egress = capture.named("comfyui-egress-to-ollama").inputs
+    assert egress["metadata"] == {"name": "egress-to-ollama", "namespace": "comfyui"}
+    assert egress["spec"] == {
+        "podSelector": {},
+        "policyTypes": ["Egress"],
+        "egress": [{"to": [{**_in("ollama"), "podSelector": {"matchLabels": {
+            "app.kubernetes.io/name": "ollama", "app.kubernetes.io/instance": "ollama"}}}],
+            "ports": [{"protocol": "TCP", "port": 11434}]}],
+    }
+    assert not [n for n in capture.names() if n.startswith("ollama-egress-to")]
 
 
 def test_unexposed_app_without_clients_admits_nothing(run_with):
-    capture = run_with({"exposure": {"kind": "none"}})
+    capture = run_with({"exposure": {"kind": "none"}, "ollama.models.pull": []})
     assert capture.error is None
     assert "ollama-allow-app-port" not in capture.names() and "ollama-deny-ingress" in capture.names()
+    assert not [r for r in capture.registrations if r.type == "kubernetes:cilium.io/v2:CiliumNetworkPolicy"]
 
 
 @pytest.mark.parametrize("app", APPS)

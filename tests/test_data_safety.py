@@ -3,8 +3,9 @@
 Pulumi replaces a resource only under a new URN, on a diff the provider marks for replacement, or
 by an option the program sets; the program sets none of those on a cache, and keeps the cache's
 name and parent fixed whatever the config says. Protection then refuses the replacements the
-provider would plan (a storage-class change, which Kubernetes cannot make in place), and
-retainOnDelete keeps the claim even through a deliberate `pulumi destroy`. Size changes are
+provider would plan (a storage-class change, which Kubernetes cannot make in place) and makes
+a plain `pulumi destroy` fail; retainOnDelete keeps the claim once protection is lifted. Both
+hold for the claim's Namespace too, whose deletion would delete the claim. Size changes are
 in-place updates: pulumi-kubernetes does not replace a PVC on `spec.resources`, and Longhorn
 expands the volume.
 """
@@ -63,5 +64,29 @@ def test_no_helm_release_owns_a_cache(homelab: Capture, claim):
 
 
 def test_ollama_models_clean_stays_false_whatever_the_models(run_with):
-    capture = run_with({"ollama.models": {"pull": ["qwen2.5:7b"], "run": ["qwen2.5:7b"]}})
+    capture = run_with({"ollama.models": {"pull": ["qwen2.5:7b", "llama3.2"]}})
     assert capture.named("ollama-release").inputs["values"]["ollama"]["models"]["clean"] is False
+
+
+def cascades_to(capture: Capture, claim) -> list:
+    """Registered resources whose deletion Kubernetes carries on to the claim: its Namespace (namespace
+    deletion removes every object in it) and any owner named in its ownerReferences (garbage collection)."""
+    metadata = claim.inputs["metadata"]
+    owners = {(o.get("kind"), o.get("name")) for o in metadata.get("ownerReferences", [])}
+    return [r for r in capture.registrations if
+            (r.type == "kubernetes:core/v1:Namespace" and r.inputs["metadata"]["name"] == metadata["namespace"])
+            or (r.type.rsplit(":", 1)[-1], r.inputs.get("metadata", {}).get("name")) in owners]
+
+
+@pytest.mark.parametrize("change", [{}, *CHANGES.values()], ids=["homelab", *CHANGES.keys()])
+def test_whatever_would_take_a_protected_cache_with_it_is_kept_like_the_cache(run_with, change):
+    capture = run_with(change)
+    assert capture.error is None, capture.error
+    claims = [r for r in capture.of_type("kubernetes:core/v1:PersistentVolumeClaim") if r.protect]
+    assert sorted(c.name for c in claims) == sorted(CLAIMS)
+    for claim in claims:
+        cascading = cascades_to(capture, claim)
+        # The program owns each cache's namespace, so a Pulumi delete of it is possible at all.
+        assert any(r.type == "kubernetes:core/v1:Namespace" for r in cascading), claim.name
+        for resource in cascading:
+            assert (resource.protect, resource.retain_on_delete) == (True, True), (claim.name, resource.name)

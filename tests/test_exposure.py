@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from components.exposure import ROUTE_ACCEPTED
 from offline_preview.capture import Capture
 
 APPS = [("ollama", "ollama.madhan.app", "ollama", 11434), ("comfyui", "comfyui.madhan.app", "comfyui", 8188)]
@@ -14,7 +15,8 @@ def test_gateway_exposure_attaches_an_httproute_to_the_homelab_gateway(homelab: 
     route = homelab.named(f"{app}-route").inputs
     assert route["apiVersion"] == "gateway.networking.k8s.io/v1" and route["kind"] == "HTTPRoute"
     assert route["metadata"] == {
-        "name": service, "namespace": app, "annotations": {"homelab-ai/access": "gateway-enforced"},
+        "name": service, "namespace": app,
+        "annotations": {"homelab-ai/access": "gateway-enforced", "pulumi.com/waitFor": ROUTE_ACCEPTED},
     }
     assert route["spec"] == {
         "parentRefs": [{"name": "homelab-gateway", "namespace": "kube-system"}],

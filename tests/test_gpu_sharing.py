@@ -66,7 +66,9 @@ def test_enabled_switch_sets_replicas_and_gpu_holders(run_with, ollama, comfyui,
 def test_disabling_an_app_keeps_its_namespace_and_data(run_with, homelab: Capture, app, claim, namespace):
     capture = run_with({f"{app}.enabled": False})
     assert capture.error is None
-    assert capture.names() == homelab.names()
+    # Only the model-pull Job goes, with its network rules: with no server there is nothing to pull through.
+    pull_job = {"ollama-model-pull", "ollama-model-pull-egress", "ollama-allow-app-port"} if app == "ollama" else set()
+    assert capture.names() == homelab.names() - pull_job
     assert capture.named(claim).inputs == homelab.named(claim).inputs
     assert capture.named(claim).protect and capture.named(claim).retain_on_delete
     assert capture.named(namespace).inputs == homelab.named(namespace).inputs
@@ -77,9 +79,12 @@ def test_switching_the_gpu_between_apps_changes_only_replica_counts(run_with):
     to_comfyui = run_with({**EXCLUSIVE, "ollama.enabled": False})
     changed = {
         r.name for r in to_ollama.registrations
-        if r.inputs != to_comfyui.named(r.name).inputs
+        if r.name in to_comfyui.names() and r.inputs != to_comfyui.named(r.name).inputs
     }
     assert changed == {"ollama-release", "comfyui-deployment"}
+    # A disabled Ollama has no server for the model-pull Job to pull through.
+    assert to_ollama.names() - to_comfyui.names() == {"ollama-model-pull", "ollama-model-pull-egress", "ollama-allow-app-port"}
+    assert to_comfyui.names() <= to_ollama.names()
 
 
 @pytest.mark.parametrize("strategy, keep_alive", [("exclusive", "5m"), ("time-slicing", "1m")])

@@ -11,6 +11,7 @@ def test_homelab_registers_exactly_the_stack_the_seed_describes(homelab: Capture
         ("kubernetes:core/v1:Namespace", "gpu-namespace"),
         ("kubernetes:node.k8s.io/v1:RuntimeClass", "gpu-runtime-class"),
         ("kubernetes:helm.sh/v3:Release", "gpu-device-plugin"),
+        ("kubernetes:nfd.k8s-sigs.io/v1alpha1:NodeFeatureRule", "gpu-gpu-present-rule"),
         ("homelab:ai:OllamaRelease", "ollama"),
         ("kubernetes:core/v1:Namespace", "ollama-namespace"),
         ("kubernetes:core/v1:PersistentVolumeClaim", "ollama-models"),
@@ -18,7 +19,10 @@ def test_homelab_registers_exactly_the_stack_the_seed_describes(homelab: Capture
         ("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", "ollama-route"),
         ("kubernetes:networking.k8s.io/v1:NetworkPolicy", "ollama-deny-ingress"),
         ("kubernetes:networking.k8s.io/v1:NetworkPolicy", "ollama-egress"),
+        ("kubernetes:cilium.io/v2:CiliumNetworkPolicy", "ollama-allow-gateway"),
         ("kubernetes:networking.k8s.io/v1:NetworkPolicy", "ollama-allow-app-port"),
+        ("kubernetes:networking.k8s.io/v1:NetworkPolicy", "ollama-model-pull-egress"),
+        ("kubernetes:batch/v1:Job", "ollama-model-pull"),
         ("homelab:ai:ComfyUIApp", "comfyui"),
         ("kubernetes:core/v1:Namespace", "comfyui-namespace"),
         ("kubernetes:core/v1:PersistentVolumeClaim", "comfyui-data"),
@@ -27,7 +31,7 @@ def test_homelab_registers_exactly_the_stack_the_seed_describes(homelab: Capture
         ("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", "comfyui-route"),
         ("kubernetes:networking.k8s.io/v1:NetworkPolicy", "comfyui-deny-ingress"),
         ("kubernetes:networking.k8s.io/v1:NetworkPolicy", "comfyui-egress"),
-        ("kubernetes:networking.k8s.io/v1:NetworkPolicy", "comfyui-allow-app-port"),
+        ("kubernetes:cilium.io/v2:CiliumNetworkPolicy", "comfyui-allow-gateway"),
     ])
 
 
@@ -71,9 +75,9 @@ def test_ollama_never_sets_ollama_host_twice(homelab: Capture):
     assert "OLLAMA_HOST" not in {env["name"] for env in values["extraEnv"]}
 
 
-def test_ollama_pulls_the_configured_models_and_never_cleans_the_cache(homelab: Capture):
+def test_ollama_server_pulls_nothing_itself_and_never_cleans_the_cache(homelab: Capture):
     models = homelab.named("ollama-release").inputs["values"]["ollama"]["models"]
-    assert models == {"pull": ["llama3.2"], "run": [], "clean": False}
+    assert models == {"pull": [], "run": [], "clean": False}
 
 
 def test_comfyui_deployment_has_the_seed_gpu_configuration(homelab: Capture):
@@ -106,14 +110,15 @@ def test_comfyui_probes_poll_the_queue_and_allow_a_long_first_boot(homelab: Capt
         assert container[probe]["httpGet"] == {"path": "/queue", "port": "http"}
     startup = container["startupProbe"]
     assert startup["periodSeconds"] * startup["failureThreshold"] >= 1800
-    # Pulumi must wait at least as long as the probe before calling the rollout failed.
+    # Pulumi must wait for the image pull and the probe's whole window before calling the rollout failed.
     timeouts = deployment.request.customTimeouts
-    assert (timeouts.create, timeouts.update) == ("40m", "40m")
+    assert (timeouts.create, timeouts.update) == ("2400s", "2400s")
 
 
 def test_comfyui_service_serves_port_8188(homelab: Capture):
     service = homelab.named("comfyui-service").inputs
-    assert service["metadata"] == {"name": "comfyui", "namespace": "comfyui", "labels": service["spec"]["selector"]}
+    assert service["metadata"] == {"name": "comfyui", "namespace": "comfyui", "labels": service["spec"]["selector"],
+                                   "annotations": {"pulumi.com/skipAwait": "true"}}
     assert service["spec"]["ports"] == [{"name": "http", "port": 8188, "targetPort": "http"}]
     pod_labels = homelab.named("comfyui-deployment").inputs["spec"]["template"]["metadata"]["labels"]
     assert service["spec"]["selector"] == pod_labels

@@ -2,8 +2,10 @@
 
 tests/golden/homelab-registrations.json was written from the program as it stood before
 `gpu.platform` was added (Pulumi.homelab.yaml then named no platform), by
-`registration_summary.summary_json` over the homelab capture, and regenerated once since, for the
-one change the homelab is meant to receive: its HTTPRoutes' `timeouts.request: 10m`. A difference means `pulumi up` on
+`registration_summary.summary_json` over the homelab capture, and regenerated since only for
+changes the homelab is meant to receive: its HTTPRoutes' `timeouts.request: 10m` and Accepted
+await; the NFD rule that labels its GPU node; its protected, retained app namespaces; the Cilium
+Gateway rules and the model-pull Job in place of a start-up pull; the ComfyUI awaits. A difference means `pulumi up` on
 the homelab would change something: regenerate the file only for a change the homelab is meant
 to receive, and say so in that commit.
 """

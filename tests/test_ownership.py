@@ -17,16 +17,18 @@ def test_model_caches_are_protected_and_retained(homelab: Capture, name):
     assert claim.delete_before_replace is False
 
 
-def test_nothing_but_the_caches_is_protected(homelab: Capture):
-    assert sorted(r.name for r in homelab.registrations if r.protect) == sorted(CLAIMS)
+def test_nothing_but_the_caches_and_their_namespaces_is_protected(homelab: Capture):
+    assert sorted(r.name for r in homelab.registrations if r.protect) == sorted(
+        [*CLAIMS, "ollama-namespace", "comfyui-namespace"])
 
 
 @pytest.mark.parametrize("component, children", [
-    ("gpu", ["gpu-namespace", "gpu-runtime-class", "gpu-device-plugin"]),
+    ("gpu", ["gpu-namespace", "gpu-runtime-class", "gpu-device-plugin", "gpu-gpu-present-rule"]),
     ("ollama", ["ollama-namespace", "ollama-models", "ollama-release", "ollama-route",
-                "ollama-deny-ingress", "ollama-egress", "ollama-allow-app-port"]),
+                "ollama-deny-ingress", "ollama-egress", "ollama-allow-gateway",
+                "ollama-allow-app-port", "ollama-model-pull-egress", "ollama-model-pull"]),
     ("comfyui", ["comfyui-namespace", "comfyui-data", "comfyui-deployment", "comfyui-service", "comfyui-route",
-                 "comfyui-deny-ingress", "comfyui-egress", "comfyui-allow-app-port"]),
+                 "comfyui-deny-ingress", "comfyui-egress", "comfyui-allow-gateway"]),
 ])
 def test_children_are_named_from_and_parented_to_their_component(homelab: Capture, component, children):
     component_urn = homelab.urn_of(component)

@@ -93,7 +93,9 @@ def test_every_policy_declares_camel_case_config_with_json_types_and_defaults(en
     assert schemas[RUNTIME_CLASS]["allowedRuntimeClasses"]["default"] == ["nvidia"]
     assert schemas[RUNTIME_CLASS]["gpuResourceNames"]["default"] == ["nvidia.com/gpu"]
     assert schemas[RUNTIME_CLASS]["gpuResourcePrefixes"]["default"] == ["nvidia.com/mig-"]
-    assert schemas[GPU_NODE_PINNING]["gpuNodeLabels"]["default"] == ["nvidia.com/gpu.present"]
+    assert schemas[GPU_NODE_PINNING]["gpuNodeLabels"]["default"] == [
+        "nvidia.com/gpu.present", "feature.node.kubernetes.io/pci-10de.present", "nvidia.com/gpu.count",
+        "nvidia.com/gpu.product"]
     assert schemas[IMMUTABLE_IMAGES]["mutableTags"]["default"] == ["latest"]
 
 

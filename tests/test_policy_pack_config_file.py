@@ -36,7 +36,9 @@ def test_homelab_writes_its_capacity_runtime_class_and_labels():
     assert json.loads(result.stdout) == {
         "gpu-pods-require-nvidia-runtime-class": {"allowedRuntimeClasses": ["nvidia"], "cdiInjection": False, **gpu},
         "gpu-deployments-use-recreate-strategy": gpu,
-        "gpu-pods-pinned-to-gpu-nodes": {"gpuNodeLabels": ["nvidia.com/gpu.present"], **gpu},
+        "gpu-pods-pinned-to-gpu-nodes": {"gpuNodeLabels": [
+            "feature.node.kubernetes.io/pci-10de.present", "nvidia.com/gpu.count", "nvidia.com/gpu.present", "nvidia.com/gpu.product",
+        ], **gpu},
         "gpu-containers-set-memory-limit": gpu,
         "gpu-app-pvcs-protected": gpu,
         "gpu-demand-fits-capacity": {"gpus": 1, "replicasPerGpu": 2, **gpu},
@@ -68,7 +70,10 @@ def test_custom_runtime_class_resource_and_labels_reach_every_policy(homelab_con
                                              "gpu.nodeSelector": {"gpu": "yes", "zone": "attic"}})
     config = policy_pack_config(parse_stack_file_config(custom))
     assert config["gpu-pods-require-nvidia-runtime-class"]["allowedRuntimeClasses"] == ["nvidia-cdi"]
-    assert config["gpu-pods-pinned-to-gpu-nodes"]["gpuNodeLabels"] == ["gpu", "zone"]
+    # The device plugin's NFD, GFD and the program's NodeFeatureRule still label GPU nodes.
+    assert config["gpu-pods-pinned-to-gpu-nodes"]["gpuNodeLabels"] == [
+        "feature.node.kubernetes.io/pci-10de.present", "gpu", "nvidia.com/gpu.count", "nvidia.com/gpu.present",
+        "nvidia.com/gpu.product", "zone"]
     assert {tuple(policy["gpuResourceNames"]) for policy in config.values()} == {("nvidia.com/gpu.shared",)}
 
 
@@ -76,6 +81,12 @@ def test_a_talos_1_13_stack_lets_gpu_pods_go_without_a_runtime_class(homelab_con
     cdi = changed_config(homelab_config, {"gpu": {"platform": "talos-1.13"}})
     assert policy_pack_config(parse_stack_file_config(cdi))["gpu-pods-require-nvidia-runtime-class"] == {
         "allowedRuntimeClasses": ["nvidia"], "cdiInjection": True, "gpuResourceNames": ["nvidia.com/gpu"]}
+
+
+def test_user_managed_plumbing_pins_on_the_stacks_own_labels_only(homelab_config):
+    custom = changed_config(homelab_config, {"gpu.plugin": "none", "gpu.namespace": "", "gpu.nodeSelector": {"gpu": "yes"}})
+    config = policy_pack_config(parse_stack_file_config(custom))
+    assert config["gpu-pods-pinned-to-gpu-nodes"]["gpuNodeLabels"] == ["gpu"]
 
 
 def test_an_unknown_stack_fails_naming_its_stack_file(tmp_path, capsys):

@@ -63,11 +63,18 @@ ALLOWED_RUNTIME_CLASSES = Option(
     "RuntimeClass names a GPU pod may use; messages suggest the first.",
     min_items=1,
 )
+# Labels only GPU nodes carry, and who writes them: nvidia.com/gpu.present the GPU Operator's
+# controller (NVIDIA/gpu-operator controllers/state_manager.go) or an NFD NodeFeatureRule (the
+# homelab-ai program declares one with the device plugin); NFD's PCI vendor label with the
+# device-plugin chart's NFD config (values.yaml `nfd.worker.config`); GFD's gpu.count and
+# gpu.product (k8s-device-plugin README, "Catalog of Labels"). GFD never writes gpu.present.
 GPU_NODE_LABELS = Option(
     names.GPU_NODE_LABELS,
-    ("nvidia.com/gpu.present",),
-    "Node label keys that pin a pod to GPU nodes through nodeSelector or required node affinity "
-    "(NFD and GFD label GPU nodes nvidia.com/gpu.present=true).",
+    ("nvidia.com/gpu.present", "feature.node.kubernetes.io/pci-10de.present", "nvidia.com/gpu.count",
+     "nvidia.com/gpu.product"),
+    "Node label keys that pin a pod to GPU nodes through nodeSelector or required node affinity: "
+    "nvidia.com/gpu.present (GPU Operator, or an NFD NodeFeatureRule), feature.node.kubernetes.io/pci-10de.present "
+    "(NFD), nvidia.com/gpu.count and nvidia.com/gpu.product (GFD).",
     min_items=1,
 )
 MUTABLE_TAGS = Option(

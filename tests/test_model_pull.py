@@ -1,0 +1,119 @@
+"""Model pulls happen outside Ollama's lifecycle: a Job the program registers and Pulumi awaits.
+
+Chart fact (otwld/ollama-helm ollama-1.41.0, templates/deployment.yaml): the container gets a
+`postStart` hook running `/bin/ollama pull` when `.Values.lifecycle` is unset and any of
+`ollama.models.pull`, `.run` or `.create` is non-empty; with all three empty it renders no
+lifecycle at all (checked with `helm template` on the chart with the program's values).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from components.ollama_release import MODEL_PULL_SCRIPT
+from network_flows import External, Policies, Pod
+from offline_preview.capture import Capture
+
+JOB = "kubernetes:batch/v1:Job"
+OLLAMA = Pod("ollama", {"app.kubernetes.io/name": "ollama", "app.kubernetes.io/instance": "ollama"})
+
+
+def renders_post_start(values: dict[str, Any]) -> bool:
+    models = values.get("ollama", {}).get("models", {})
+    return not values.get("lifecycle") and any(models.get(key) for key in ("pull", "run", "create"))
+
+
+@pytest.mark.parametrize("models", [["llama3.2"], ["qwen2.5:7b", "llama3.2-vision"], []])
+def test_the_ollama_release_renders_no_post_start_pull(run_with, models):
+    capture = run_with({"ollama.models.pull": models})
+    values = capture.named("ollama-release").inputs["values"]
+    assert not renders_post_start(values)
+    assert "lifecycle" not in values
+
+
+def test_the_configured_models_are_pulled_by_a_job_pulumi_awaits(homelab: Capture):
+    job = homelab.named("ollama-model-pull")
+    spec = job.inputs["spec"]
+    pod = spec["template"]["spec"]
+    (container,) = pod["containers"]
+    assert container["command"][:2] == ["/bin/sh", "-c"] and container["command"][3:] == ["model-pull", "llama3.2"]
+    assert container["image"] == "ollama/ollama:0.17.1"
+    assert {"name": "OLLAMA_HOST", "value": "http://ollama.ollama.svc.cluster.local:11434"} in container["env"]
+    assert pod["restartPolicy"] == "Never"
+    assert "ttlSecondsAfterFinished" not in spec
+    # After the server is up, and Pulumi waits for the Job longer than the Job may run.
+    assert homelab.urn_of("ollama-release") in job.dependencies
+    timeouts = job.request.customTimeouts
+    assert (timeouts.create, timeouts.update) == ("65m", "65m")
+    assert spec["activeDeadlineSeconds"] < 65 * 60
+
+
+def test_a_changed_model_list_is_a_new_job_and_an_unchanged_one_is_not(run_with, homelab: Capture):
+    name = homelab.named("ollama-model-pull").inputs["metadata"]["name"]
+    assert run_with({}).named("ollama-model-pull").inputs["metadata"]["name"] == name
+    changed = run_with({"ollama.models.pull": ["llama3.2", "qwen2.5:7b"]}).named("ollama-model-pull")
+    assert changed.inputs["metadata"]["name"] != name
+    assert changed.inputs["metadata"]["name"].startswith("ollama-model-pull-")
+    upgraded = run_with({"ollama.image.tag": "0.18.0"}).named("ollama-model-pull")
+    assert upgraded.inputs["metadata"]["name"] != name
+
+
+@pytest.mark.parametrize("change", [{"ollama.models.pull": []}, {"ollama.enabled": False}, {"ollama.replicas": 0}])
+def test_no_job_when_there_is_nothing_to_pull_or_no_server(run_with, change):
+    capture = run_with(change)
+    assert capture.error is None
+    assert capture.of_type(JOB) == []
+    assert "ollama-model-pull-egress" not in capture.names()
+
+
+def test_the_job_reaches_ollama_through_the_fences_and_nothing_else_does(homelab: Capture):
+    flows = Policies(homelab)
+    pull = Pod("ollama", homelab.named("ollama-model-pull").inputs["spec"]["template"]["metadata"]["labels"])
+    assert flows.allows(pull, OLLAMA, 11434)
+    assert not flows.allows(pull, OLLAMA, 22)
+    assert not flows.allows(pull, External("169.254.169.254"), 80)
+    assert not flows.allows(Pod("ollama", {"app": "something-else"}), OLLAMA, 11434)
+
+
+def test_the_job_pod_meets_pod_security_restricted(homelab: Capture):
+    pod = homelab.named("ollama-model-pull").inputs["spec"]["template"]["spec"]
+    assert pod["securityContext"]["runAsNonRoot"] is True and pod["securityContext"]["runAsUser"] != 0
+    assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    assert pod["automountServiceAccountToken"] is False
+    for container in pod["containers"]:
+        assert container["securityContext"] == {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}}
+        assert "nvidia.com/gpu" not in str(container["resources"])
+
+
+def _fake_ollama(tmp_path: Path, failing: str = "no-such-model") -> Path:
+    log = tmp_path / "calls"
+    script = tmp_path / "bin" / "ollama"
+    script.parent.mkdir()
+    script.write_text(f'#!/bin/sh\necho "$@" >> {log}\n[ "$2" != "{failing}" ] || exit 1\n')
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    return log
+
+
+def _run(tmp_path: Path, *models: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PATH": f"{tmp_path / 'bin'}:{os.environ['PATH']}", "OLLAMA_HOST": "http://ollama:11434"}
+    return subprocess.run(["/bin/sh", "-c", MODEL_PULL_SCRIPT, "model-pull", *models], env=env,
+                          capture_output=True, text=True, timeout=30)
+
+
+def test_the_pull_script_pulls_each_model_through_the_client(tmp_path: Path):
+    log = _fake_ollama(tmp_path)
+    assert _run(tmp_path, "llama3.2", "qwen2.5:7b").returncode == 0
+    assert log.read_text().splitlines() == ["list", "pull llama3.2", "pull qwen2.5:7b"]
+
+
+def test_a_failed_pull_fails_the_job(tmp_path: Path):
+    log = _fake_ollama(tmp_path, failing="qwen2.5:7b")
+    result = _run(tmp_path, "qwen2.5:7b", "llama3.2")
+    assert result.returncode != 0
+    assert log.read_text().splitlines() == ["list", "pull qwen2.5:7b"]
