@@ -36,10 +36,18 @@ CONTAINER_SECURITY = k8s.core.v1.SecurityContextArgs(
     capabilities=k8s.core.v1.CapabilitiesArgs(drop=["ALL"]),
 )
 
-# The images bake ComfyUI-Manager's config.ini with `security_level = weak` (anyone who reaches
-# the UI installs and runs any code) and copy it to the volume on first start with
-# `cp --no-clobber`. Writing the file first, and rewriting the level before every start, makes
-# the stack's level stick. The first-start file keeps the image's other two settings.
+# The images bake ComfyUI-Manager's config.ini with `security_level = weak`, and ComfyUI listens
+# on every address (`--listen`), which Manager counts as not local: at `weak` anyone who reaches
+# the UI installs and runs any code (docs/security.md). The entrypoint copies the bundle to
+# the volume only while ComfyUI/main.py is missing, with `cp --archive --update=none`, which never
+# overwrites a file (cu128-megapak/runner-scripts/entrypoint.sh in YanWenKun/ComfyUI-Docker).
+# So the script writes the file before that first copy, and rewrites the level before every start.
+# On first start it writes the image's own lines (the 20260223 build bakes `[default]`,
+# `use_uv = False`, `security_level = weak`: builder-scripts/preload-cache.sh) with the stack's
+# level, plus `downgrade_blacklist = torch, torchvision, torchaudio`, which the image's builds
+# from 2026-03-28 bake too. Manager's built-in downgrade list already holds those three
+# (prestartup_script.py, ComfyUI-Manager 3.39.2), so that line adds no protection of its own: it
+# keeps the file the same as the newer images'.
 MANAGER_CONFIG_SCRIPT = r"""set -eu
 config="$DATA_PATH/ComfyUI/user/__manager/config.ini"
 mkdir -p "$(dirname "$config")"

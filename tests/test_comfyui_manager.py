@@ -11,8 +11,10 @@ import pytest
 from components.comfyui_app import MANAGER_CONFIG_SCRIPT
 from offline_preview.capture import Capture
 
-# What the yanwk images copy to the volume on first start (builder-scripts/preload-cache.sh).
-IMAGE_CONFIG = "[default]\nuse_uv = False\nsecurity_level = weak\ndowngrade_blacklist = torch, torchvision, torchaudio\n"
+# What the yanwk images copy to the volume on first start (builder-scripts/preload-cache.sh): the
+# 20260223 build's file, and the one the builds from 2026-03-28 bake.
+IMAGE_CONFIG_20260223 = "[default]\nuse_uv = False\nsecurity_level = weak\n"
+LATER_IMAGE_CONFIG = IMAGE_CONFIG_20260223 + "downgrade_blacklist = torch, torchvision, torchaudio\n"
 
 
 def _run_script(data_path: Path, level: str) -> str:
@@ -28,12 +30,13 @@ def _config_file(data_path: Path) -> Path:
 
 
 def test_first_start_writes_the_level_before_the_image_copies_its_weak_default(tmp_path):
-    assert _run_script(tmp_path, "normal") == IMAGE_CONFIG.replace("weak", "normal")
+    assert _run_script(tmp_path, "normal") == LATER_IMAGE_CONFIG.replace("weak", "normal")
 
 
-def test_an_existing_weak_level_is_raised_and_other_settings_kept(tmp_path):
-    _config_file(tmp_path).write_text(IMAGE_CONFIG + "git_exe = /usr/bin/git\n")
-    assert _run_script(tmp_path, "strong") == IMAGE_CONFIG.replace("weak", "strong") + "git_exe = /usr/bin/git\n"
+@pytest.mark.parametrize("image_config", [IMAGE_CONFIG_20260223, LATER_IMAGE_CONFIG], ids=["20260223", "later"])
+def test_an_existing_weak_level_is_raised_and_other_settings_kept(tmp_path, image_config):
+    _config_file(tmp_path).write_text(image_config + "git_exe = /usr/bin/git\n")
+    assert _run_script(tmp_path, "strong") == image_config.replace("weak", "strong") + "git_exe = /usr/bin/git\n"
 
 
 def test_a_config_without_a_level_gets_one_under_default(tmp_path):
