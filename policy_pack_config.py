@@ -28,9 +28,31 @@ PROJECT_DIR = Path(__file__).resolve().parent
 
 
 def stack_file_config(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, Any]:
-    """The `homelab-ai:*` values of Pulumi.<stack>.yaml, as YAML objects."""
+    """The stack's config as the CLI hands it to the program, as YAML objects.
+
+    Pulumi.<stack>.yaml's values (``project_dir`` holds that file), and for each key declared in
+    Pulumi.yaml with a default or value that the stack file does not set, that default: the CLI
+    merges them before the program runs (mergeConfig, pkg/workspace/config.go in pulumi/pulumi).
+    """
     document = yaml.safe_load((project_dir / f"Pulumi.{stack}.yaml").read_text()) or {}
-    return dict(document.get("config") or {})
+    return {**project_config_defaults(), **(document.get("config") or {})}
+
+
+def project_config_defaults(project_file: Path = PROJECT_DIR / "Pulumi.yaml") -> dict[str, Any]:
+    """Pulumi.yaml's `config:` defaults and values by full key, as the CLI reads them.
+
+    A key without a namespace is the project's; the short form `key: value` is a default
+    (RewriteShorthandConfigValues, sdk/go/common/workspace/project.go in pulumi/pulumi).
+    """
+    project = yaml.safe_load(project_file.read_text())
+    merged: dict[str, Any] = {}
+    for key, declared in (project.get("config") or {}).items():
+        full = key if ":" in key else f"{project['name']}:{key}"
+        if not isinstance(declared, dict):
+            merged[full] = declared
+        elif declared.get("default") is not None or declared.get("value") is not None:
+            merged[full] = declared["default"] if declared.get("default") is not None else declared["value"]
+    return merged
 
 
 def parse_stack_file_config(config: dict[str, Any]) -> StackConfig:
