@@ -101,7 +101,7 @@ def _access_problems(name: str, app: AppConfig, exposure: ExposureConfig) -> lis
         problems.append(Problem(
             "exposure.gateway.enforcesAccess", False,
             f"true, once the Gateway itself applies {name}'s access rules: an HTTPRoute has no source or auth filter, "
-            "and the program will not pretend it does (see README, Security)"))
+            "and the program will not pretend it does (see docs/security.md)"))
     if kind == "ingress":
         for key, value, annotation, set_annotation in (
             ("allowedSources", access.allowed_sources, "allowlistAnnotation", exposure.ingress_allowlist_annotation),

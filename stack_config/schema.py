@@ -1,8 +1,9 @@
 """The table of every config key: ``FIELDS``.
 
-One row per key: section, path inside the section's YAML map, parser, default (the seed's value),
-the README's description, and ``attr``, the attribute of the section's dataclass (model.py) that
-receives the parsed value. The README's config reference and the tests are checked against it.
+One row per key: section, path inside the section's YAML map, parser, default (the upstream homelab
+document's value where it has one, docs/decisions.md), the description, and ``attr``, the attribute
+of the section's dataclass (model.py) that receives the parsed value. docs/configuration.md is
+generated from it (``python -m stack_config.reference``).
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
-"""The README's config reference and Pulumi.yaml stay true to the program's config table."""
+"""The docs stay true to the program: the generated key reference, Pulumi.yaml, the README's commands."""
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
@@ -10,35 +9,56 @@ import yaml
 
 from policy_pack_config import PROJECT_DIR
 from stack_config import FIELDS, SECTIONS
+from stack_config.reference import REFERENCE, render
+from stack_config.reference import main as reference_main
 
 README = (PROJECT_DIR / "README.md").read_text()
 PULUMI_YAML = (PROJECT_DIR / "Pulumi.yaml").read_text()
 
 
-def _readme_rows() -> dict[str, tuple[str, str]]:
+def test_configuration_reference_is_generated_from_the_programs_table():
+    assert REFERENCE.read_text() == render(), "docs/configuration.md is stale: run python -m stack_config.reference"
+
+
+def test_reference_check_fails_on_a_stale_file_and_passes_on_a_current_one(tmp_path, capsys):
+    stale = tmp_path / "configuration.md"
+    stale.write_text(render().replace("`gpu.count` | `1`", "`gpu.count` | `2`"))
+    assert reference_main(["--check"], stale) == 1
+    assert "stale" in capsys.readouterr().err
+    assert reference_main([], stale) == 0
+    assert reference_main(["--check"], stale) == 0
+
+
+def _reference_rows() -> dict[str, tuple[str, str]]:
     rows = {}
-    for match in re.finditer(r"^\| `([a-z]+\.[A-Za-z.]+)` \| (.+?) \| (.+?) \|$", README, re.MULTILINE):
+    for match in re.finditer(r"^\| `([a-z]+\.[A-Za-z.]+)` \| `(.*?)` \| (.+?) \|$", render(), re.MULTILINE):
         rows[match.group(1)] = (match.group(2), match.group(3))
     return rows
 
 
-def _shown(default) -> str:
-    if default == "":
-        return "(empty)"
-    if isinstance(default, (dict, list)):
-        return f"`{json.dumps(default)}`"
-    return f"`{default}`"
+def test_reference_lists_every_key_once_under_its_sections_heading():
+    text = render()
+    assert sorted(_reference_rows()) == sorted(f.key for f in FIELDS)
+    assert re.findall(r"^## `homelab-ai:([a-z]+)`$", text, re.MULTILINE) == list(SECTIONS)
+    assert re.findall(r"^#+ ", text, re.MULTILINE) == ["# "] + ["## "] * len(SECTIONS)
+    for section, body in zip(SECTIONS, text.split("\n## ")[1:], strict=True):
+        assert {key.split(".")[0] for key in re.findall(r"^\| `([a-z]+\.[A-Za-z.]+)`", body, re.MULTILINE)} == {section}
 
 
-def test_readme_config_reference_lists_exactly_the_programs_keys():
-    assert sorted(_readme_rows()) == sorted(f.key for f in FIELDS)
-
-
-@pytest.mark.parametrize("field", FIELDS, ids=lambda f: f.key)
-def test_readme_states_each_default_and_description(field):
-    default, description = _readme_rows()[field.key]
-    assert default == _shown(field.default)
-    assert description == field.doc
+@pytest.mark.parametrize(("key", "shown"), [
+    ("gpu.createRuntimeClass", "true"),
+    ("gpu.metrics.enabled", "false"),
+    ("gpu.nodeSelector", "{nvidia.com/gpu.present: 'true'}"),
+    ("exposure.controller.podLabels", "{}"),
+    ("ollama.models.pull", "[]"),
+    ("ollama.port", "11434"),
+    ("gpu.driver", "''"),
+    ("ollama.chart.version", "1.41.0"),
+])
+def test_reference_prints_defaults_as_yaml_writes_them(key, shown):
+    assert _reference_rows()[key][0] == shown
+    (field,) = [f for f in FIELDS if f.key == key]
+    assert yaml.safe_load(shown) == field.default
 
 
 def test_pulumi_yaml_declares_each_section_as_an_optional_object():
