@@ -233,7 +233,9 @@ FIELDS: tuple[Field, ...] = (
     Field("comfyui", "dataPath", absolute_path, "/root",
           "Where the data PVC is mounted: the yanwk images keep ComfyUI, models and outputs under /root."),
     Field("comfyui", "managerSecurityLevel", one_of("strong", "normal", "normal-", "weak"), "normal",
-          "ComfyUI-Manager `security_level`, written before every start (the images ship `weak`: install anything from the browser)."),
+          "ComfyUI-Manager `security_level`, written before every start (the images ship `weak`: install anything from the "
+          "browser). `normal` still lets anyone who reaches the UI install, update and remove node packs from the default "
+          "channel and restart ComfyUI; `strong` blocks those (docs/security.md)."),
     Field("comfyui", "extraArgs", comfyui_args, [],
           "ComfyUI flags appended after `--listen 0.0.0.0 --port <port>`, such as `[--reserve-vram, 4]`; checked against ComfyUI's `cli_args.py`.",
           free_form=True),
