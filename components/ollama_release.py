@@ -108,7 +108,8 @@ def chart_values(
             # `ollama.env`, in name order so a reordered stack file changes nothing.
             *({"name": name, "value": value} for name, value in sorted(config.env.items())),
         ],
-        # `persistentVolume`, not the `persistence` key the seed used, which 1.41.0 ignores.
+        # `persistentVolume`, not the `persistence` key the upstream homelab document used
+        # (docs/decisions.md), which 1.41.0 ignores.
         # With existingClaim the chart creates no PVC, so `helm uninstall` cannot delete it.
         "persistentVolume": {"enabled": True, "existingClaim": claim_name},
         "service": {"port": config.port},
