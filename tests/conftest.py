@@ -1,14 +1,16 @@
-"""Shared captures of the real program under mocks."""
+"""Shared captures of the real program under mocks, and the policy pack's process."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from typing import Any, Callable
 
 import pytest
 from fuzz_counts import TRIED
-from tree_edits import changed
+from tree_edits import changed_config
 
 from offline_preview.capture import Capture, run_program
+from offline_preview.engine import PolicyEngine
 from policy_pack_config import stack_file_config
 
 
@@ -43,16 +45,6 @@ def homelab(homelab_config) -> Capture:
     return capture
 
 
-def changed_config(config: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-    """A copy of a stack file's config with some fields changed.
-
-    ``{"gpu.plugin": "none"}`` sets homelab-ai:gpu.plugin; a value of ``DELETE`` removes the field.
-    """
-    for dotted, value in changes.items():
-        config = changed(config, f"homelab-ai:{dotted}", value)
-    return config
-
-
 @pytest.fixture
 def run_with(homelab_config) -> Callable[..., Capture]:
     """Runs the program on the homelab config with some fields changed (see ``changed_config``)."""
@@ -62,3 +54,37 @@ def run_with(homelab_config) -> Callable[..., Capture]:
 
     return run
 
+
+
+class UndeclaredPolicy(ValueError):
+    """A test configured a policy the pack does not declare."""
+
+
+class DeclaredPoliciesOnly(PolicyEngine):
+    """The pack's process, refusing configuration for a policy it does not declare.
+
+    The CLI passes such an entry on and the pack ignores it, so a misspelt policy name would
+    leave a test checking the defaults while it claims to check a configuration.
+    """
+
+    def configure(self, policy_pack_config: Mapping[str, Any]) -> None:
+        declared = {policy.name for policy in self.info().policies}
+        undeclared = sorted(set(policy_pack_config) - declared - {"all", "environments"})
+        if undeclared:
+            raise UndeclaredPolicy(f"the pack declares no policy {undeclared}; it declares {sorted(declared)}")
+        super().configure(policy_pack_config)
+
+
+@pytest.fixture(scope="session")
+def policy_pack() -> Iterator[PolicyEngine]:
+    """One pack process per worker; its configuration is whatever the last test set (see ``engine``)."""
+    with DeclaredPoliciesOnly() as pack:
+        yield pack
+
+
+@pytest.fixture
+def engine(policy_pack: PolicyEngine) -> PolicyEngine:
+    """The pack with its default configuration, as `pulumi preview --policy-pack policies` runs it;
+    a test that configures it leaves nothing behind for the next."""
+    policy_pack.configure({})
+    return policy_pack

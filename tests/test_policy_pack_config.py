@@ -1,7 +1,5 @@
 """The policy pack under `--policy-pack-config`: the engine reconciles the file with each policy's
 schema defaults and sends the result with Configure before it analyzes anything.
-
-This module starts its own pack process, and every test restores the default configuration.
 """
 
 from __future__ import annotations
@@ -30,21 +28,7 @@ from policy_corpus import (
     workload,
 )
 
-from offline_preview.engine import PolicyEngine, Resource
-
-
-@pytest.fixture(scope="module")
-def engine():
-    with PolicyEngine() as engine:
-        engine.configure({})
-        yield engine
-
-
-@pytest.fixture
-def configure(engine):
-    """Configures the pack with a `--policy-pack-config` document; the defaults come back afterwards."""
-    yield engine.configure
-    engine.configure({})
+from offline_preview.engine import Resource
 
 
 def names_a_runtime_class(node: Any) -> bool:
@@ -86,83 +70,83 @@ VARIANTS = {
 
 @pytest.mark.parametrize("case", CORPUS, ids=[case.id for case in CORPUS])
 @pytest.mark.parametrize("variant", VARIANTS.values(), ids=list(VARIANTS))
-def test_corpus_case_under_policy_pack_config(engine, configure, variant: Variant, case: Case):
-    configure(variant.config)
+def test_corpus_case_under_policy_pack_config(engine, variant: Variant, case: Case):
+    engine.configure(variant.config)
 
     diagnostics = engine.analyze(case.type, "app", case.props)
 
     variant.expect(case).check(diagnostics, {**DEFAULT_LEVELS, **variant.levels})
 
 
-def test_configured_runtime_class_is_accepted_and_named_in_the_fix(engine, configure):
+def test_configured_runtime_class_is_accepted_and_named_in_the_fix(engine):
     cdi = workload("cdi", "Pod", pod_spec(runtimeClassName="nvidia-cdi"))
     runc = workload("runc", "Pod", pod_spec(runtimeClassName="runc"))
     assert [d.policy for d in engine.analyze(cdi.type, "app", cdi.props)] == [RUNTIME_CLASS]
 
-    configure({RUNTIME_CLASS: {"allowedRuntimeClasses": ["nvidia", "nvidia-cdi"]}})
+    engine.configure({RUNTIME_CLASS: {"allowedRuntimeClasses": ["nvidia", "nvidia-cdi"]}})
 
     assert engine.analyze(cdi.type, "app", cdi.props) == []
     (diagnostic,) = engine.analyze(runc.type, "app", runc.props)
     assert diagnostic.message.endswith("set spec.runtimeClassName: nvidia (allowed: nvidia, nvidia-cdi).")
 
 
-def test_gpu_resource_names_replace_the_default(engine, configure):
+def test_gpu_resource_names_replace_the_default(engine):
     shared = workload("shared", "Pod", pod_spec(container(resource="nvidia.com/gpu.shared"), runtimeClassName=DELETE))
     plain = workload("plain", "Pod", pod_spec(runtimeClassName=DELETE))
 
-    configure({RUNTIME_CLASS: {"gpuResourceNames": ["nvidia.com/gpu.shared"]}})
+    engine.configure({RUNTIME_CLASS: {"gpuResourceNames": ["nvidia.com/gpu.shared"]}})
 
     assert [d.policy for d in engine.analyze(shared.type, "app", shared.props)] == [RUNTIME_CLASS]
     assert engine.analyze(plain.type, "app", plain.props) == []
 
 
-def test_mig_matching_turns_off_with_no_prefixes(engine, configure):
+def test_mig_matching_turns_off_with_no_prefixes(engine):
     mig = workload("mig", "Pod", pod_spec(container(resource="nvidia.com/mig-1g.5gb"), runtimeClassName=DELETE))
 
-    configure({RUNTIME_CLASS: {"gpuResourcePrefixes": []}})
+    engine.configure({RUNTIME_CLASS: {"gpuResourcePrefixes": []}})
 
     assert engine.analyze(mig.type, "app", mig.props) == []
 
 
-def test_gpu_node_labels_are_configurable(engine, configure):
+def test_gpu_node_labels_are_configurable(engine):
     present = workload("present", "Pod", pod_spec())
     product = workload(
         "product", "Pod", pod_spec(nodeSelector={"nvidia.com/gpu.product": "NVIDIA-GeForce-RTX-5070-Ti"})
     )
 
-    configure({GPU_NODE_PINNING: {"gpuNodeLabels": ["nvidia.com/gpu.product"]}})
+    engine.configure({GPU_NODE_PINNING: {"gpuNodeLabels": ["nvidia.com/gpu.product"]}})
 
     assert [d.policy for d in engine.analyze(present.type, "app", present.props)] == [GPU_NODE_PINNING]
     assert engine.analyze(product.type, "app", product.props) == []
 
 
-def test_mutable_tags_are_configurable(engine, configure):
+def test_mutable_tags_are_configurable(engine):
     main = workload("main", "Pod", pod_spec(container(image="registry.example.com/app:main")))
 
-    configure({IMMUTABLE_IMAGES: {"mutableTags": ["latest", "main"]}})
+    engine.configure({IMMUTABLE_IMAGES: {"mutableTags": ["latest", "main"]}})
 
     assert [d.policy for d in engine.analyze(main.type, "app", main.props)] == [IMMUTABLE_IMAGES]
 
 
-def test_stack_policy_can_be_made_mandatory_or_disabled(engine, configure):
+def test_stack_policy_can_be_made_mandatory_or_disabled(engine):
     (case,) = [case for case in STACK_CORPUS if case.id == "unprotected-claim-beside-gpu-deployment"]
     resources = [Resource(r.type, r.name, r.props, protect=r.protect) for r in case.resources]
 
     def claims_policy() -> list[tuple[str, str]]:
         return [(d.policy, d.level) for d in engine.analyze_stack(resources) if d.policy == PROTECTED_CLAIMS]
 
-    configure({PROTECTED_CLAIMS: "mandatory"})
+    engine.configure({PROTECTED_CLAIMS: "mandatory"})
     assert claims_policy() == [(PROTECTED_CLAIMS, "mandatory")]
 
-    configure({PROTECTED_CLAIMS: "disabled"})
+    engine.configure({PROTECTED_CLAIMS: "disabled"})
     assert claims_policy() == []
     assert {d.policy for d in engine.analyze_stack(resources)} == {DEFAULT_DENY}
 
 
-def test_configuration_of_one_policy_leaves_the_others_alone(engine, configure):
+def test_configuration_of_one_policy_leaves_the_others_alone(engine):
     rolling = workload("rolling", "Deployment", pod_spec(runtimeClassName=DELETE), strategy="RollingUpdate")
 
-    configure({RUNTIME_CLASS: {"allowedRuntimeClasses": ["nvidia-cdi"]}})
+    engine.configure({RUNTIME_CLASS: {"allowedRuntimeClasses": ["nvidia-cdi"]}})
 
     diagnostics = engine.analyze(TYPES["Deployment"], "app", rolling.props)
     assert {(d.policy, d.level) for d in diagnostics} == {
