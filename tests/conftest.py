@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any, Callable
 
 import pytest
 from fuzz_counts import TRIED
+from policy_corpus import DeclaredPoliciesOnly
 from tree_edits import changed_config
 
 from offline_preview.capture import Capture, run_program
@@ -54,25 +55,6 @@ def run_with(homelab_config) -> Callable[..., Capture]:
 
     return run
 
-
-
-class UndeclaredPolicy(ValueError):
-    """A test configured a policy the pack does not declare."""
-
-
-class DeclaredPoliciesOnly(PolicyEngine):
-    """The pack's process, refusing configuration for a policy it does not declare.
-
-    The CLI passes such an entry on and the pack ignores it, so a misspelt policy name would
-    leave a test checking the defaults while it claims to check a configuration.
-    """
-
-    def configure(self, policy_pack_config: Mapping[str, Any]) -> None:
-        declared = {policy.name for policy in self.info().policies}
-        undeclared = sorted(set(policy_pack_config) - declared - {"all", "environments"})
-        if undeclared:
-            raise UndeclaredPolicy(f"the pack declares no policy {undeclared}; it declares {sorted(declared)}")
-        super().configure(policy_pack_config)
 
 
 @pytest.fixture(scope="session")
