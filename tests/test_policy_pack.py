@@ -127,11 +127,7 @@ def homelab_diagnostics(policy_pack, homelab_resources) -> list[Diagnostic]:
         policy_pack.configure({})
 
 
-def test_homelab_stack_has_no_mandatory_violations(homelab_diagnostics):
-    assert [d for d in homelab_diagnostics if d.level == "mandatory"] == []
-
-
-def test_homelab_stack_follows_the_advisory_policies_too(homelab_diagnostics):
+def test_homelab_stack_follows_every_policy_mandatory_and_advisory(homelab_diagnostics):
     assert homelab_diagnostics == []
 
 
