@@ -298,6 +298,7 @@ def reconcile_policy_pack_config(
     if all_level is not None:
         result = {name: (all_level, properties) for name, (_, properties) in result.items()}
     for name, (level, properties) in config.items():
+        # Not refused: config.go applyConfig keeps every entry, validatePolicyPackConfig reads declared policies only.
         current_level, current = result.get(name, (analyzer_pb2.ADVISORY, {}))
         result[name] = (current_level if level is None else level, {**current, **properties})
     errors = [

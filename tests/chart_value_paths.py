@@ -1,8 +1,8 @@
 """The value paths a pinned chart version accepts, read from tests/chart_values/<chart>-<version>.paths.
 
-Helm silently ignores value keys a chart does not have: that is how the seed's `persistence`
-key left Ollama without a cache. Checking every key the program sets against the chart's own
-values.yaml paths turns that silence into a failing test.
+Helm silently ignores value keys a chart does not have: a `persistence` key (the chart reads
+`persistentVolume`) would leave Ollama without a cache. Checking every key the program sets
+against the chart's own values.yaml paths turns that silence into a failing test.
 """
 
 from __future__ import annotations

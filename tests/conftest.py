@@ -1,14 +1,17 @@
-"""Shared captures of the real program under mocks."""
+"""Shared captures of the real program under mocks, and the policy pack's process."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, Callable
 
 import pytest
 from fuzz_counts import TRIED
-from tree_edits import changed
+from policy_corpus import DeclaredPoliciesOnly
+from tree_edits import changed_config
 
 from offline_preview.capture import Capture, run_program
+from offline_preview.engine import PolicyEngine
 from policy_pack_config import stack_file_config
 
 
@@ -43,16 +46,6 @@ def homelab(homelab_config) -> Capture:
     return capture
 
 
-def changed_config(config: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-    """A copy of a stack file's config with some fields changed.
-
-    ``{"gpu.plugin": "none"}`` sets homelab-ai:gpu.plugin; a value of ``DELETE`` removes the field.
-    """
-    for dotted, value in changes.items():
-        config = changed(config, f"homelab-ai:{dotted}", value)
-    return config
-
-
 @pytest.fixture
 def run_with(homelab_config) -> Callable[..., Capture]:
     """Runs the program on the homelab config with some fields changed (see ``changed_config``)."""
@@ -62,3 +55,18 @@ def run_with(homelab_config) -> Callable[..., Capture]:
 
     return run
 
+
+
+@pytest.fixture(scope="session")
+def policy_pack() -> Iterator[PolicyEngine]:
+    """One pack process per worker; its configuration is whatever the last test set (see ``engine``)."""
+    with DeclaredPoliciesOnly() as pack:
+        yield pack
+
+
+@pytest.fixture
+def engine(policy_pack: PolicyEngine) -> PolicyEngine:
+    """The pack with its default configuration, as `pulumi preview --policy-pack policies` runs it;
+    a test that configures it leaves nothing behind for the next."""
+    policy_pack.configure({})
+    return policy_pack

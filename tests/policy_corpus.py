@@ -27,7 +27,7 @@ from gpu_policies.names import (  # noqa: F401 (the corpus's vocabulary for its 
 from pulumi.runtime.rpc import UNKNOWN
 from tree_edits import DELETE, changed  # noqa: F401 (the corpus's own vocabulary for its users)
 
-from offline_preview.engine import Diagnostic
+from offline_preview.engine import Diagnostic, PolicyEngine
 
 RESOURCE_POLICIES = frozenset({RUNTIME_CLASS, RECREATE_STRATEGY, GPU_NODE_PINNING, GPU_MEMORY_LIMIT, IMMUTABLE_IMAGES})
 STACK_POLICIES = frozenset({PROTECTED_CLAIMS, GPU_CAPACITY, GUARDED_ROUTES, DEFAULT_DENY})
@@ -42,6 +42,26 @@ DEFAULT_LEVELS = {
     GUARDED_ROUTES: "advisory",
     DEFAULT_DENY: "advisory",
 }
+
+
+class UndeclaredPolicy(ValueError):
+    """A test configured a policy the pack does not declare."""
+
+
+class DeclaredPoliciesOnly(PolicyEngine):
+    """The pack's process, refusing configuration for a policy it does not declare.
+
+    The CLI passes such an entry on and the pack ignores it, so a misspelt policy name would
+    leave a test checking the defaults while it claims to check a configuration.
+    """
+
+    def configure(self, policy_pack_config: Mapping[str, Any]) -> None:
+        declared = {policy.name for policy in self.info().policies}
+        undeclared = sorted(set(policy_pack_config) - declared - {"all", "environments"})
+        if undeclared:
+            raise UndeclaredPolicy(f"the pack declares no policy {undeclared}; it declares {sorted(declared)}")
+        super().configure(policy_pack_config)
+
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
 PVC = "kubernetes:core/v1:PersistentVolumeClaim"

@@ -16,13 +16,6 @@ NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
 
 
-@pytest.fixture(scope="module")
-def engine():
-    with PolicyEngine() as engine:
-        engine.configure({})
-        yield engine
-
-
 def _fired(engine: PolicyEngine, resources: list[Resource], policy: str) -> list[tuple[str, str]]:
     return [(d.level, d.urn.rsplit("::", 1)[-1]) for d in engine.analyze_stack(resources) if d.policy == policy]
 
@@ -50,10 +43,7 @@ def test_a_public_app_warns_on_every_preview_unless_acknowledged(engine, run_wit
     resources = analyzer_resources(run_with({"ollama.access": {"public": True}}))
     assert _fired(engine, resources, GUARDED_ROUTES) == [("advisory", "ollama-route")]
     engine.configure({GUARDED_ROUTES: {"acknowledgedAccess": ["gateway-enforced", "public"]}})
-    try:
-        assert _fired(engine, resources, GUARDED_ROUTES) == []
-    finally:
-        engine.configure({})
+    assert _fired(engine, resources, GUARDED_ROUTES) == []
 
 
 def test_ingress_guarded_by_its_class_annotations_passes_and_fails_without_them(engine, run_with):

@@ -23,19 +23,15 @@ from policy_corpus import (
 )
 from tree_edits import changed
 
-from offline_preview.engine import PolicyEngine, Resource
+from offline_preview.engine import Resource
 
 ADVERSARIAL_GPUS = ["1e999999999", "NaN", "inf", "-Infinity", "1e-999999999", "1e99999999999999999999"]
 ADVERSARIAL_SURGES = ["nan%", "inf%", "1e999999999%", "-inf%", "1e99999999999999999999%"]
 LONGEST_MESSAGE = 2000
 
 
-@pytest.fixture(scope="module")
-def engine():
-    with PolicyEngine() as engine:
-        # One GPU, one pod on it: the two good deployments below already overfill it.
-        engine.configure({GPU_CAPACITY: {"gpus": 1, "replicasPerGpu": 1}})
-        yield engine
+# One GPU, one pod on it: the two good deployments below already overfill it.
+ONE_EXCLUSIVE_GPU = {GPU_CAPACITY: {"gpus": 1, "replicasPerGpu": 1}}
 
 
 def rolling(name: str, max_surge: str) -> Resource:
@@ -61,6 +57,7 @@ def adversarial_stack() -> list[Resource]:
 
 
 def test_adversarial_quantities_are_reported_beside_the_real_violations(engine):
+    engine.configure(ONE_EXCLUSIVE_GPU)
     diagnostics = engine.analyze_stack(adversarial_stack())
 
     capacity = [d.message for d in diagnostics if d.policy == GPU_CAPACITY]
@@ -85,6 +82,7 @@ def test_a_pod_asking_for_an_uncountable_gpu_quantity_is_still_checked_as_a_gpu_
 
 
 def test_a_megabyte_of_name_and_values_gives_short_messages(engine):
+    engine.configure(ONE_EXCLUSIVE_GPU)
     huge = "x" * 1_000_000
     pod = manifest("Pod", pod_spec(container(name=huge, gpu="1" * 1_000_000), runtimeClassName=huge))
     claim_case = claim(huge, namespace=huge)

@@ -32,7 +32,7 @@ CASES = [
     ("cpu-not-a-quantity", {"ollama.resources.limits.cpu": "4 cores"}, "ollama.resources.limits.cpu", "4 cores", "CPU quantity"),
     ("request-above-limit", {"comfyui.resources.requests.memory": "16Gi"}, "comfyui.resources.requests.memory", "16Gi",
      "at most the limit comfyui.resources.limits.memory"),
-    ("seed-persistence-key", {"ollama.persistence": {"enabled": True, "size": "100Gi"}}, "ollama.persistence.enabled", True,
+    ("persistence-key-the-chart-lacks", {"ollama.persistence": {"enabled": True, "size": "100Gi"}}, "ollama.persistence.enabled", True,
      "no such key"),
     ("section-not-an-object", {"comfyui": "comfyui.madhan.app"}, "comfyui", "comfyui.madhan.app", "an object"),
     ("nested-key-not-an-object", {"ollama.resources": "big"}, "ollama.resources", "big", "an object with the keys"),

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from offline_preview.capture import run_program
-from offline_preview.engine import POLICY_PACK_DIR, PolicyEngine
+from offline_preview.engine import PolicyEngine
 from policy_pack_config import PROJECT_DIR, stack_file_config
 
 NOOP_PACK = PROJECT_DIR / "bench" / "noop_pack"
 
 
-def test_noop_pack_has_the_real_packs_policies_and_reports_nothing():
-    with PolicyEngine(program=str(POLICY_PACK_DIR), cwd=POLICY_PACK_DIR) as real:
-        expected = [(p.name, p.policy_type, p.enforcementLevel) for p in real.info().policies]
+def test_noop_pack_has_the_real_packs_policies_and_reports_nothing(engine):
+    expected = [(p.name, p.policy_type, p.enforcementLevel) for p in engine.info().policies]
     with PolicyEngine(program=str(NOOP_PACK), cwd=NOOP_PACK) as noop:
         assert [(p.name, p.policy_type, p.enforcementLevel) for p in noop.info().policies] == expected
         noop.configure({})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import changed_config
+from tree_edits import changed_config
 from policy_corpus import (
     GPU_CAPACITY,
     TYPES,
@@ -23,12 +23,6 @@ from offline_preview.preview import analyzer_resources
 from policy_pack_config import parse_stack_file_config, policy_pack_config
 
 EXCLUSIVE = {"gpu.sharing": {"strategy": "exclusive"}}
-
-
-@pytest.fixture(scope="module")
-def engine():
-    with PolicyEngine() as engine:
-        yield engine
 
 
 def preview(engine: PolicyEngine, homelab_config: dict, changes: dict[str, Any],
@@ -115,20 +109,17 @@ CASES = {
 
 @pytest.mark.parametrize("resources, exceeds", CASES.values(), ids=CASES.keys())
 def test_gpu_demand_is_counted_the_way_the_scheduler_counts_it(engine, resources, exceeds):
-    engine.configure({})
     diagnostics = [d for d in engine.analyze_stack(_stack(*resources)) if d.policy == GPU_CAPACITY]
     assert [d.level for d in diagnostics] == (["mandatory"] if exceeds else [])
 
 
 def test_rollout_surge_is_named_in_the_message(engine):
-    engine.configure({})
     (diagnostic,) = [d for d in engine.analyze_stack(_stack(deployment("RollingUpdate"))) if d.policy == GPU_CAPACITY]
     assert "asks for 2 GPU(s) (1 while running, 2 during a rollout)" in diagnostic.message
     assert "(+1 pod(s) during a RollingUpdate)" in diagnostic.message
 
 
 def test_replicas_unknown_during_preview_do_not_block(engine):
-    engine.configure({})
     diagnostics = [d for d in engine.analyze_stack(_stack(deployment(spec__replicas=UNKNOWN), deployment()))
                    if d.policy == GPU_CAPACITY]
     assert [(d.level, d.cannot_run_in_preview) for d in diagnostics] == [("advisory", True)]

@@ -7,8 +7,7 @@ import json
 
 import pytest
 from chart_value_paths import paths_unknown_to_chart
-from conftest import changed_config
-from offline_preview.engine import PolicyEngine
+from tree_edits import changed_config
 from offline_preview.preview import analyzer_resources
 from offline_preview.capture import Capture, run_program
 
@@ -75,12 +74,11 @@ def test_service_monitor_only_when_asked(run_with):
     assert capture.named("gpu-dcgm-exporter").inputs["values"]["serviceMonitor"] == {"enabled": True, "interval": "30s"}
 
 
-def test_the_pack_passes_the_stack_with_its_exporter(with_exporter: Capture, homelab_config):
+def test_the_pack_passes_the_stack_with_its_exporter(engine, with_exporter: Capture, homelab_config):
     resources = analyzer_resources(with_exporter)
-    with PolicyEngine() as engine:
-        engine.configure(policy_pack_config(parse_stack_file_config(changed_config(homelab_config, METRICS_ON))))
-        diagnostics = [d for resource in resources for d in engine.analyze_resource(resource)]
-        diagnostics += engine.analyze_stack(resources)
+    engine.configure(policy_pack_config(parse_stack_file_config(changed_config(homelab_config, METRICS_ON))))
+    diagnostics = [d for resource in resources for d in engine.analyze_resource(resource)]
+    diagnostics += engine.analyze_stack(resources)
     assert diagnostics == []
 
 

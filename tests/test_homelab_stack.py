@@ -1,11 +1,11 @@
-"""The homelab stack, run under mocks, registers exactly the seed's stack with the seed's values."""
+"""The homelab stack, run under mocks, registers exactly its GPU plumbing and two apps, with the values its stack file sets."""
 
 from __future__ import annotations
 
 from offline_preview.capture import Capture
 
 
-def test_homelab_registers_exactly_the_stack_the_seed_describes(homelab: Capture):
+def test_homelab_registers_the_gpu_plumbing_both_apps_and_their_network_guards_only(homelab: Capture):
     assert sorted((r.type, r.name) for r in homelab.registrations) == sorted([
         ("homelab:ai:GpuNodeStack", "gpu"),
         ("kubernetes:core/v1:Namespace", "gpu-namespace"),
@@ -35,7 +35,7 @@ def test_homelab_registers_exactly_the_stack_the_seed_describes(homelab: Capture
     ])
 
 
-def test_ollama_release_pins_the_seed_chart_and_image(homelab: Capture):
+def test_ollama_release_pins_chart_1_41_0_and_image_0_17_1(homelab: Capture):
     release = homelab.named("ollama-release").inputs
     assert release["name"] == "ollama"
     assert release["chart"] == "ollama"
@@ -45,7 +45,7 @@ def test_ollama_release_pins_the_seed_chart_and_image(homelab: Capture):
     assert release["values"]["image"] == {"repository": "ollama/ollama", "tag": "0.17.1"}
 
 
-def test_ollama_runs_on_the_gpu_with_the_seed_resources(homelab: Capture):
+def test_ollama_runs_on_the_gpu_node_with_its_configured_resources(homelab: Capture):
     values = homelab.named("ollama-release").inputs["values"]
     assert values["ollama"]["gpu"] == {"enabled": True, "type": "nvidia", "number": 1, "nvidiaResource": "nvidia.com/gpu"}
     assert values["runtimeClassName"] == "nvidia"
@@ -80,7 +80,7 @@ def test_ollama_server_pulls_nothing_itself_and_never_cleans_the_cache(homelab: 
     assert models == {"pull": [], "run": [], "clean": False}
 
 
-def test_comfyui_deployment_has_the_seed_gpu_configuration(homelab: Capture):
+def test_comfyui_deployment_holds_one_gpu_under_the_nvidia_runtime_and_recreates(homelab: Capture):
     deployment = homelab.named("comfyui-deployment").inputs
     assert deployment["metadata"]["namespace"] == "comfyui"
     spec = deployment["spec"]
@@ -154,8 +154,8 @@ def test_app_namespaces_enforce_baseline_pod_security(homelab: Capture):
         assert labels["pod-security.kubernetes.io/enforce"] == "baseline"
 
 
-def test_homelab_stack_file_spells_out_every_seed_value(homelab_config):
-    """The seed's tables live in Pulumi.homelab.yaml itself, not only as program defaults."""
+def test_homelab_stack_file_spells_out_its_values_rather_than_relying_on_defaults(homelab_config):
+    """The homelab's values live in Pulumi.homelab.yaml itself, so a changed program default never moves them."""
     gpu, exposure = homelab_config["homelab-ai:gpu"], homelab_config["homelab-ai:exposure"]
     ollama, comfyui = homelab_config["homelab-ai:ollama"], homelab_config["homelab-ai:comfyui"]
     assert gpu["nodeSelector"] == {"nvidia.com/gpu.present": "true"} and gpu["runtimeClass"] == "nvidia"

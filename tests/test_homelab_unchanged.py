@@ -16,5 +16,5 @@ from offline_preview.capture import Capture
 from registration_summary import golden_summary, summary_json
 
 
-def test_homelab_registers_exactly_what_it_registered_before_platforms(homelab: Capture):
+def test_homelab_registers_exactly_its_golden_summary(homelab: Capture):
     assert summary_json(homelab) == golden_summary("homelab-registrations")

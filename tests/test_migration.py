@@ -15,10 +15,9 @@ from typing import Any
 
 import pytest
 
-from conftest import changed_config
 from offline_preview.capture import Capture, Registration, run_program
 from registration_summary import registration_summary
-from tree_edits import DELETE
+from tree_edits import DELETE, changed_config
 
 STEP_1 = {"gpu.plugin": "none", "ollama.enabled": False, "comfyui.enabled": False}
 STEP_2 = {

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import changed_config
+from tree_edits import changed_config
 
 from offline_preview.__main__ import main
-from offline_preview.engine import PolicyConfigError, PolicyEngine
+from offline_preview.engine import PolicyConfigError
 from offline_preview.preview import display_type
 from policy_pack_config import PROJECT_DIR
 
@@ -27,12 +27,6 @@ def in_process(capsys: pytest.CaptureFixture[str], *args: str) -> subprocess.Com
     returncode = main(list(args))
     out, err = capsys.readouterr()
     return subprocess.CompletedProcess(["offline_preview", *args], returncode, out, err)
-
-
-@pytest.fixture(scope="module")
-def engine():
-    with PolicyEngine() as engine:
-        yield engine
 
 
 def stack_copy(tmp_path: Path, homelab_config: dict, changes: dict) -> Path:

@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 
 from chart_value_paths import paths_unknown_to_chart
-from conftest import changed_config
 from gpu_policies.rules import runtime_class_violations
 from gpu_policies.workloads import GpuResources, pod_template
 from policy_corpus import RUNTIME_CLASS, TYPES, manifest, pod_spec
@@ -15,7 +14,7 @@ from offline_preview.engine import PolicyEngine
 from offline_preview.preview import analyzer_resources
 from policy_pack_config import parse_stack_file_config, policy_pack_config
 from offline_preview.capture import Capture, run_program
-from tree_edits import DELETE
+from tree_edits import DELETE, changed_config
 
 RUNTIME_CLASS_TYPE = "kubernetes:node.k8s.io/v1:RuntimeClass"
 TALOS_1_13 = {"gpu": {"platform": "talos-1.13"}, "comfyui.image.tag": DELETE, "comfyui.disableXformers": DELETE}
@@ -112,12 +111,6 @@ def test_runtime_class_rule_accepts_no_class_only_where_cdi_injects_the_gpu(runt
     pod = pod_template(TYPES["Deployment"], "app", manifest("Deployment", pod_spec(runtimeClassName=runtime_class)))
     assert pod is not None
     assert bool(runtime_class_violations(pod, GPU, ("nvidia",), cdi_injection)) is fires
-
-
-@pytest.fixture(scope="module")
-def engine():
-    with PolicyEngine() as engine:
-        yield engine
 
 
 def _diagnostics(engine: PolicyEngine, capture: Capture, config: dict[str, Any]) -> list[Any]:

@@ -19,7 +19,7 @@ from policy_corpus import CORPUS, RELEASE, TYPES, container, manifest, pod_spec,
 from pulumi.runtime import rpc
 from tree_edits import changed
 
-from offline_preview.engine import PolicyEngine, Resource
+from offline_preview.engine import Resource
 
 SECRET_SIG = {rpc._special_sig_key: rpc._special_secret_sig}
 UNKNOWNS = [rpc.UNKNOWN, "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7", "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
@@ -118,14 +118,9 @@ def counted_workloads(draw) -> Resource:
     return Resource(RELEASE, "ollama", props)
 
 
-@pytest.fixture(scope="module")
-def engine():
-    with PolicyEngine() as engine:
-        engine.configure({})
-        yield engine
-
-
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+# `engine` sets the default configuration once for all examples, and no example changes it.
+@settings(max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture])
 @given(st.lists(st.one_of(resources(), counted_workloads()), min_size=1, max_size=4))
 def test_no_generated_resource_makes_a_policy_raise(engine, stack):
     TRIED["policy pack (resources over gRPC)"] += len(stack)

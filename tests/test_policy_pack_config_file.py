@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import changed_config
+from tree_edits import changed_config
 from google.protobuf import json_format
 from gpu_policies.names import (
     DEFAULT_DENY,
@@ -19,7 +19,7 @@ from gpu_policies.names import (
 )
 
 from offline_preview.capture import run_program
-from offline_preview.engine import PolicyEngine, Resource, struct
+from offline_preview.engine import Resource, struct
 from offline_preview.preview import analyzer_resources
 from policy_pack_config import (
     PROJECT_DIR,
@@ -108,17 +108,11 @@ NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 
 
 @pytest.fixture(scope="module")
-def engine():
-    with PolicyEngine() as engine:
-        yield engine
-
-
-@pytest.fixture(scope="module")
-def declared(engine) -> dict[str, set[str]]:
+def declared(policy_pack) -> dict[str, set[str]]:
     """Each policy's config keys, as the pack declares them to the engine."""
     return {
         policy.name: set(json_format.MessageToDict(policy.configSchema.properties))
-        for policy in engine.info().policies
+        for policy in policy_pack.info().policies
     }
 
 

@@ -11,7 +11,7 @@ import pytest
 from stack_config import FIELDS, SECTIONS, ConfigError, StackConfig, parse_stack_config, quantity_value
 
 
-def test_an_empty_stack_gets_todays_platform_the_seed_values_and_no_exposure():
+def test_an_empty_stack_gets_talos_1_13_the_default_apps_and_no_exposure():
     config = parse_stack_config({})
     assert (config.gpu.platform, config.gpu.driver) == ("talos-1.13", "580")
     assert config.gpu.plugin == "gpu-operator" and config.gpu.namespace == "gpu-operator"
@@ -73,7 +73,7 @@ def test_cpu_written_as_a_yaml_number_means_that_many_cpus():
     assert config.ollama.resources.limits()["cpu"] == "4"
 
 
-def test_an_empty_talos_1_12_stack_gets_the_seed_plumbing_and_image():
+def test_an_empty_talos_1_12_stack_gets_the_device_plugin_and_the_cuda_12_8_image():
     config = parse_stack_config({"gpu": {"platform": "talos-1.12"}})
     assert (config.gpu.driver, config.gpu.plugin, config.gpu.runtime_class) == ("570", "device-plugin", "nvidia")
     assert config.gpu.namespace == "nvidia-device-plugin" and config.gpu.gpu_operator_chart.version == "v25.10.1"

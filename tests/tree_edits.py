@@ -22,3 +22,13 @@ def changed(tree: Mapping[str, Any], path: str, value: Any = DELETE) -> dict[str
     else:
         node[leaf] = value
     return result
+
+
+def changed_config(config: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a stack file's config with some fields changed.
+
+    ``{"gpu.plugin": "none"}`` sets homelab-ai:gpu.plugin; a value of ``DELETE`` removes the field.
+    """
+    for dotted, value in changes.items():
+        config = changed(config, f"homelab-ai:{dotted}", value)
+    return config

@@ -1,4 +1,5 @@
-"""The three defects of the seed's own deployment, each fixed and proven fixed."""
+"""Every value the program hands a chart is one the chart reads, the ComfyUI image exists, and each
+app's cache is a claim the program owns, mounted where the app writes."""
 
 from __future__ import annotations
 
@@ -7,17 +8,17 @@ from chart_value_paths import paths_unknown_to_chart
 
 from offline_preview.capture import Capture
 
-# Defect 1: the seed passed `persistence` to the ollama chart; 1.41.0 has no such key, so the
-# "100 Gi cache" never existed and models lived in an emptyDir.
+# Helm ignores value keys a chart lacks: ollama 1.41.0 reads `persistentVolume`, and a
+# `persistence` key would leave the models in an emptyDir without a word.
 
 def test_every_ollama_value_key_exists_in_chart_1_41_0(homelab: Capture):
     values = homelab.named("ollama-release").inputs["values"]
     assert paths_unknown_to_chart(values, "ollama", "1.41.0") == []
 
 
-def test_the_chart_value_check_catches_the_seeds_persistence_key():
-    seed_values = {"persistence": {"enabled": True, "size": "100Gi"}, "persistentVolume": {"enabled": True}}
-    assert paths_unknown_to_chart(seed_values, "ollama", "1.41.0") == ["persistence.enabled", "persistence.size"]
+def test_chart_value_check_catches_a_key_the_chart_lacks():
+    values = {"persistence": {"enabled": True, "size": "100Gi"}, "persistentVolume": {"enabled": True}}
+    assert paths_unknown_to_chart(values, "ollama", "1.41.0") == ["persistence.enabled", "persistence.size"]
 
 
 def test_ollama_cache_is_the_programs_claim_handed_to_the_chart(homelab: Capture):
@@ -53,15 +54,15 @@ def test_every_gpu_operator_value_key_exists_in_its_chart(run_with):
     assert paths_unknown_to_chart(values, "gpu-operator", "v25.10.1") == []
 
 
-# Defect 2: `yanwk/comfyui-boot:latest-cu128` does not exist on the registry.
+# The registry has no `yanwk/comfyui-boot:latest-cu128`; the CUDA 12.8 image is a dated megapak tag.
 
 def test_comfyui_image_is_a_published_cuda_12_8_tag(homelab: Capture):
     container = homelab.named("comfyui-deployment").inputs["spec"]["template"]["spec"]["containers"][0]
     assert container["image"] == "yanwk/comfyui-boot:cu128-megapak-20260223"
 
 
-# Defect 3: the seed mounted the PVC at /home/user/opt/ComfyUI, a path the image never uses;
-# the yanwk images run as root and keep ComfyUI, models and outputs under /root.
+# The yanwk images run as root and keep ComfyUI, models and outputs under /root; a claim mounted
+# anywhere else (/home/user/opt/ComfyUI) holds nothing.
 
 def test_comfyui_volume_is_mounted_where_the_image_writes(homelab: Capture):
     pod = homelab.named("comfyui-deployment").inputs["spec"]["template"]["spec"]
