@@ -7,7 +7,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE.parent / "tests"), str(HERE.parent)]
+# As pytest.ini puts them on the path for the tests: the corpus, the project, the pack.
+sys.path[:0] = [str(HERE.parent / "tests"), str(HERE.parent), str(HERE.parent / "policies")]
 
 from policy_corpus import CORPUS  # noqa: E402
 
