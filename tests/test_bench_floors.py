@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from offline_preview.capture import run_program
 from offline_preview.engine import PolicyEngine
 from policy_pack_config import PROJECT_DIR, stack_file_config
@@ -22,3 +24,11 @@ def test_bare_program_registers_one_resource_from_the_same_sdk():
     capture = run_program(stack_file_config("homelab"), program=PROJECT_DIR / "bench" / "bare_program.py")
     assert capture.error is None
     assert [r.type for r in capture.registrations] == ["kubernetes:core/v1:Namespace"]
+
+
+def test_bare_program_loads_every_sdk_api_group_the_program_uses():
+    """The floor pays the SDK's per-group import the program pays, so the ratio measures the program."""
+    sources = [PROJECT_DIR / "__main__.py", *sorted((PROJECT_DIR / "components").glob("*.py"))]
+    used = {group for path in sources for group in re.findall(r"\bk8s\.([a-z]+)\.", path.read_text())}
+    bare = (PROJECT_DIR / "bench" / "bare_program.py").read_text().split("SDK_CLASSES = (", 1)[1].split(")", 1)[0]
+    assert used and used <= set(re.findall(r"\bk8s\.([a-z]+)\.", bare))
