@@ -148,9 +148,7 @@ class ComfyUIApp(pulumi.ComponentResource):
                         ),
                         runtime_class_name=gpu.runtime_class_name,
                         node_selector=gpu.node_selector,
-                        tolerations=[k8s.core.v1.TolerationArgs(
-                            key=gpu.gpu_resource_name, operator="Exists", effect="NoSchedule",
-                        )],
+                        tolerations=gpu.gpu_tolerations,
                         init_containers=[k8s.core.v1.ContainerArgs(
                             name="manager-security-level",
                             image=config.image.reference,

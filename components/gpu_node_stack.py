@@ -114,6 +114,9 @@ class GpuNodeStack(pulumi.ComponentResource):
     """Node labels that pin a pod to a GPU node."""
     gpu_resource_name: str
     """Extended resource a GPU pod asks for, such as nvidia.com/gpu."""
+    gpu_tolerations: list[k8s.core.v1.TolerationArgs]
+    """What a pod placed on a GPU node sets beside ``node_selector``: GPU nodes are often tainted
+    NoSchedule on the GPU resource, the toleration the ollama chart adds with its GPU on."""
     namespace: Optional[pulumi.Output[str]]
     """Namespace of the plugin or operator; None when the plumbing is managed elsewhere."""
     capacity: int
@@ -126,6 +129,9 @@ class GpuNodeStack(pulumi.ComponentResource):
 
         self.node_selector = dict(config.node_selector)
         self.gpu_resource_name = config.resource_name
+        self.gpu_tolerations = [
+            k8s.core.v1.TolerationArgs(key=config.resource_name, operator="Exists", effect="NoSchedule"),
+        ]
         self.capacity = config.capacity
         self.namespace = None
         self.runtime_class_name = (

@@ -226,9 +226,7 @@ class OllamaRelease(pulumi.ComponentResource):
                         ),
                         # On the GPU node, where the Ollama image is already pulled; it asks for no GPU.
                         node_selector=gpu.node_selector,
-                        tolerations=[k8s.core.v1.TolerationArgs(
-                            key=gpu.gpu_resource_name, operator="Exists", effect="NoSchedule",
-                        )],
+                        tolerations=gpu.gpu_tolerations,
                         containers=[k8s.core.v1.ContainerArgs(
                             name="pull",
                             # The pinned server image carries the `ollama` client.
