@@ -64,6 +64,24 @@ def pod_policy(
     )
 
 
+def stack_policy(
+    name: str,
+    description: str,
+    validate: Callable[[StackValidationArgs, ReportViolation], None],
+    *,
+    enforcement_level: EnforcementLevel,
+    severity: Severity,
+) -> StackValidationPolicy:
+    return StackValidationPolicy(
+        name=name,
+        description=description,
+        validate=validate,
+        enforcement_level=enforcement_level,
+        severity=severity,
+        config_schema=PolicyConfigSchema(properties=schema_properties(name)),
+    )
+
+
 def _stack_resources(args: StackValidationArgs) -> list[rules.StackResource]:
     return [rules.StackResource(r.resource_type, r.name, r.urn, r.props, bool(r.opts.protect)) for r in args.resources]
 
@@ -136,41 +154,37 @@ POLICIES: list[Policy] = [
         enforcement_level=EnforcementLevel.ADVISORY,
         severity=Severity.LOW,
     ),
-    StackValidationPolicy(
-        name=PROTECTED_CLAIMS,
-        description="PersistentVolumeClaims in a namespace that runs a GPU workload should be protected "
+    stack_policy(
+        PROTECTED_CLAIMS,
+        "PersistentVolumeClaims in a namespace that runs a GPU workload should be protected "
         "Pulumi resources, and a chart should mount an existing claim rather than own one; they hold "
         "models and outputs that take hours to rebuild.",
-        validate=_protected_claims,
+        _protected_claims,
         enforcement_level=EnforcementLevel.ADVISORY,
         severity=Severity.MEDIUM,
-        config_schema=PolicyConfigSchema(properties=schema_properties(PROTECTED_CLAIMS)),
     ),
-    StackValidationPolicy(
-        name=GPU_CAPACITY,
-        description="The GPU pods the stack runs, and the extra pod a RollingUpdate starts, must fit the "
+    stack_policy(
+        GPU_CAPACITY,
+        "The GPU pods the stack runs, and the extra pod a RollingUpdate starts, must fit the "
         "cluster's GPUs (gpus x replicasPerGpu); a pod beyond capacity stays Pending.",
-        validate=_gpu_capacity,
+        _gpu_capacity,
         enforcement_level=EnforcementLevel.MANDATORY,
         severity=Severity.HIGH,
-        config_schema=PolicyConfigSchema(properties=schema_properties(GPU_CAPACITY)),
     ),
-    StackValidationPolicy(
-        name=GUARDED_ROUTES,
-        description="Routes into a GPU app's namespace should carry a source allowlist or forward-auth, or say "
+    stack_policy(
+        GUARDED_ROUTES,
+        "Routes into a GPU app's namespace should carry a source allowlist or forward-auth, or say "
         "that the Gateway applies one; GPU apps such as Ollama and ComfyUI authenticate no one.",
-        validate=_guarded_routes,
+        _guarded_routes,
         enforcement_level=EnforcementLevel.ADVISORY,
         severity=Severity.HIGH,
-        config_schema=PolicyConfigSchema(properties=schema_properties(GUARDED_ROUTES)),
     ),
-    StackValidationPolicy(
-        name=DEFAULT_DENY,
-        description="Namespaces that run GPU apps should deny ingress by default with a NetworkPolicy, so only "
+    stack_policy(
+        DEFAULT_DENY,
+        "Namespaces that run GPU apps should deny ingress by default with a NetworkPolicy, so only "
         "what a policy names can reach apps that authenticate no one.",
-        validate=_default_deny,
+        _default_deny,
         enforcement_level=EnforcementLevel.ADVISORY,
         severity=Severity.MEDIUM,
-        config_schema=PolicyConfigSchema(properties=schema_properties(DEFAULT_DENY)),
     ),
 ]
