@@ -148,7 +148,7 @@ class ComfyUIApp(pulumi.ComponentResource):
                         ),
                         runtime_class_name=gpu.runtime_class_name,
                         node_selector=gpu.node_selector,
-                        tolerations=gpu.gpu_tolerations,
+                        tolerations=gpu.pod_tolerations(),
                         init_containers=[k8s.core.v1.ContainerArgs(
                             name="manager-security-level",
                             image=config.image.reference,

@@ -22,6 +22,10 @@ ACCESS_ANNOTATION = "homelab-ai/access"
 ROUTE_ACCEPTED = 'jsonpath={.status.parents[0].conditions[?(@.type=="Accepted")].status}=True'
 # A Gateway controller accepts or rejects a route within seconds.
 ROUTE_ACCEPT_TIMEOUT = "3m"
+# pulumi-kubernetes waits up to 10 minutes for an Ingress's .status.loadBalancer.ingress
+# (provider/pkg/await/ingress.go), which a controller with no published address never writes;
+# skipAwait makes that await immediate (provider/pkg/await/await.go, newLegacyReadyCondition).
+SKIP_AWAIT = {"pulumi.com/skipAwait": "true"}
 
 
 def access_annotations(exposure: ExposureConfig, access: Access) -> dict[str, str]:
@@ -124,7 +128,8 @@ def route_to_service(
             f"{name}-ingress",
             metadata=k8s.meta.v1.ObjectMetaArgs(
                 name=service_name, namespace=namespace,
-                annotations={**access_annotations(exposure, access), **route_annotations(exposure, route)},
+                annotations={**access_annotations(exposure, access), **route_annotations(exposure, route),
+                             **({} if exposure.ingress_publishes_address else SKIP_AWAIT)},
             ),
             spec=k8s.networking.v1.IngressSpecArgs(
                 ingress_class_name=exposure.ingress_class,

@@ -9,6 +9,13 @@ import pulumi_kubernetes as k8s
 
 from stack_config import GpuConfig
 
+# Helm waits (Release `timeout`, default 300 s; customTimeouts do not apply to a helm.v3.Release)
+# until the plugin, NFD and GFD DaemonSets, or the operator and its NFD, are ready on every node.
+# A first install pulls their images (nvcr.io k8s-device-plugin, gpu-operator or dcgm-exporter,
+# registry.k8s.io NFD) over the homelab's uplink before any pod is ready: 15 minutes covers about
+# 1 GB at 10 Mbit/s, with room for registry retries, where Helm's default covers a third of that.
+PLUMBING_INSTALL_SECONDS = 900
+
 # The basic, NVML-backed fields of the exporter's default list (etc/default-counters.csv and the
 # chart's templates/metrics-configmap.yaml at 4.8.2), without its DCGM_FI_PROF_* profiling fields:
 # GeForce cards have no profiling support, and one unsupported field stops the exporter
@@ -49,10 +56,10 @@ def dcgm_exporter_values(config: GpuConfig, *, runtime_class: pulumi.Input[str])
         # nvidia.com/gpu (templates/daemonset.yaml), so the exporter takes no slice from the apps.
         "runtimeClassName": runtime_class,
         "nodeSelector": dict(config.node_selector),
-        # The chart's own control-plane toleration, plus the taint a GPU node may carry.
+        # The chart's own control-plane toleration, plus the taints a GPU node carries.
         "tolerations": [
             {"key": "node-role.kubernetes.io/control-plane", "operator": "Exists", "effect": "NoSchedule"},
-            {"key": config.resource_name, "operator": "Exists", "effect": "NoSchedule"},
+            *config.tolerations,
         ],
         # templates/metrics-configmap.yaml writes this list where the chart's default
         # `-f /etc/dcgm-exporter/default-counters.csv` argument reads it.
@@ -67,7 +74,8 @@ def dcgm_exporter_values(config: GpuConfig, *, runtime_class: pulumi.Input[str])
             "allowPrivilegeEscalation": False,
         },
         # On by default in the chart: without the Prometheus Operator's CRDs the release fails.
-        "serviceMonitor": {"enabled": metrics.service_monitor, "interval": metrics.interval},
+        # The interval is read only while it is on (templates/service-monitor.yaml).
+        "serviceMonitor": {"interval": metrics.interval} if metrics.service_monitor else {"enabled": False},
     }
 
 
@@ -76,11 +84,12 @@ def operator_dcgm_exporter_values(config: GpuConfig) -> dict[str, Any]:
     metrics = config.metrics
     if not metrics.enabled:
         return {"enabled": False}
-    return {
-        "enabled": True,
-        "config": {"name": OPERATOR_METRICS_CONFIG_MAP, "create": True, "data": BASIC_METRICS_CSV},
-        "serviceMonitor": {"enabled": metrics.service_monitor, "interval": metrics.interval},
-    }
+    # `enabled` is the chart's default, and so is its ServiceMonitor's `enabled: false` (values.yaml
+    # v25.10.1 to v26.3.3); the interval is read only while the ServiceMonitor is on.
+    values: dict[str, Any] = {"config": {"name": OPERATOR_METRICS_CONFIG_MAP, "create": True, "data": BASIC_METRICS_CSV}}
+    if metrics.service_monitor:
+        values["serviceMonitor"] = {"enabled": True, "interval": metrics.interval}
+    return values
 
 
 def dcgm_exporter_release(
@@ -101,5 +110,7 @@ def dcgm_exporter_release(
         repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=chart.repository),
         namespace=namespace,
         values=dcgm_exporter_values(config, runtime_class=runtime_class),
+        # Like the plugin's, its first install pulls its image before the DaemonSet is ready.
+        timeout=PLUMBING_INSTALL_SECONDS,
         opts=opts,
     )

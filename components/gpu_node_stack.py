@@ -9,7 +9,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import yaml
 
-from components.gpu_metrics import dcgm_exporter_release, operator_dcgm_exporter_values
+from components.gpu_metrics import PLUMBING_INSTALL_SECONDS, dcgm_exporter_release, operator_dcgm_exporter_values
 from components.gpu_node_labels import gpu_present_rule
 from components.namespaces import namespace_with_pod_security
 from stack_config import GpuConfig
@@ -47,6 +47,39 @@ def device_plugin_config(config: GpuConfig) -> str:
     )
 
 
+# The plugin chart 0.17.4's own tolerations (values.yaml `tolerations`, which the plugin and GFD
+# DaemonSets both render), and its NFD subchart 0.15.3's worker ones (`nfd.worker.tolerations`:
+# the control-plane key of old and `nvidia.com/gpu` Equal `present`, which a taint with any other
+# value, or none, keeps off the node: then nothing labels it and no GPU pod schedules).
+DEVICE_PLUGIN_CHART_TOLERATIONS = [{"key": "CriticalAddonsOnly", "operator": "Exists"},
+                                   {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]
+NFD_WORKER_OWN_TOLERATIONS = [{"key": "node-role.kubernetes.io/master", "operator": "Equal", "value": "", "effect": "NoSchedule"}]
+# The gpu-operator chart's (v25.10.1 to v26.3.3 values.yaml): `daemonsets.tolerations` for every
+# operand DaemonSet, and its NFD worker's control-plane toleration beside `nvidia.com/gpu` Exists.
+OPERATOR_CHART_TOLERATIONS = [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]
+OPERATOR_NFD_WORKER_OWN_TOLERATIONS = [
+    {"key": "node-role.kubernetes.io/control-plane", "operator": "Equal", "value": "", "effect": "NoSchedule"}]
+
+
+def device_plugin_tolerations(config: GpuConfig) -> dict[str, Any]:
+    """The plugin, GFD and NFD worker DaemonSets tolerate what the GPU apps do; Helm replaces lists whole."""
+    values: dict[str, Any] = {"nfd": {"worker": {"tolerations": NFD_WORKER_OWN_TOLERATIONS + config.tolerations}}}
+    plugin = DEVICE_PLUGIN_CHART_TOLERATIONS[:1] + config.tolerations
+    if plugin != DEVICE_PLUGIN_CHART_TOLERATIONS:
+        values["tolerations"] = plugin
+    return values
+
+
+def operator_tolerations(config: GpuConfig) -> dict[str, Any]:
+    """The operands and the operator's NFD worker tolerate what the GPU apps do, where the chart's do not already."""
+    if config.tolerations == OPERATOR_CHART_TOLERATIONS:
+        return {}
+    return {
+        "daemonsets": {"tolerations": config.tolerations},
+        "node-feature-discovery": {"worker": {"tolerations": OPERATOR_NFD_WORKER_OWN_TOLERATIONS + config.tolerations}},
+    }
+
+
 def gpu_operator_values(config: GpuConfig) -> dict[str, Any]:
     values: dict[str, Any] = {
         # Talos ships the driver and the container toolkit as system extensions;
@@ -60,6 +93,7 @@ def gpu_operator_values(config: GpuConfig) -> dict[str, Any]:
         # named from operator.runtimeClass), so the program declares none.
         values["operator"] = {"runtimeClass": config.runtime_class}
     values.update(cdi_operator_values(config))
+    values.update(operator_tolerations(config))
     sharing = time_slicing(config)
     if sharing:
         # The operator's chart writes this ConfigMap and points its device plugin at `default`.
@@ -81,22 +115,13 @@ def cdi_operator_values(config: GpuConfig) -> dict[str, Any]:
     """
     if not config.cdi:
         return {}
-    return {
-        "hostPaths": {"driverInstallDir": config.driver_install_dir},
-        # The chart's default at v26.3.1 (deployments/gpu-operator/values.yaml), written because
-        # GPU pods here set no runtimeClassName: with CDI on, the operator's device plugin lists
-        # devices as "cdi-annotations,cdi-cri" and containerd injects them under its default
-        # runtime (controllers/object_controls.go, transformDevicePluginCtrForCDI).
-        "cdi": {"enabled": True},
-    }
+    # `cdi.enabled` is left at the chart's default (true from v26.3.1, values.yaml), on which GPU pods
+    # here rely, setting no runtimeClassName: the operator's device plugin then lists devices as
+    # "cdi-annotations,cdi-cri" and containerd injects them under its default runtime
+    # (controllers/object_controls.go, transformDevicePluginCtrForCDI). A test holds the default.
+    return {"hostPaths": {"driverInstallDir": config.driver_install_dir}}
 
 
-# Helm waits (Release `timeout`, default 300 s; customTimeouts do not apply to a helm.v3.Release)
-# until the plugin, NFD and GFD DaemonSets, or the operator and its NFD, are ready on every node.
-# A first install pulls their images (nvcr.io k8s-device-plugin or gpu-operator, registry.k8s.io
-# NFD) over the homelab's uplink before any pod is ready: 15 minutes covers about 1 GB at
-# 10 Mbit/s, with room for registry retries, where Helm's default covers a third of that.
-PLUMBING_INSTALL_SECONDS = 900
 
 
 @dataclass
@@ -114,9 +139,14 @@ class GpuNodeStack(pulumi.ComponentResource):
     """Node labels that pin a pod to a GPU node."""
     gpu_resource_name: str
     """Extended resource a GPU pod asks for, such as nvidia.com/gpu."""
-    gpu_tolerations: list[k8s.core.v1.TolerationArgs]
-    """What a pod placed on a GPU node sets beside ``node_selector``: GPU nodes are often tainted
-    NoSchedule on the GPU resource, the toleration the ollama chart adds with its GPU on."""
+    gpu_tolerations: list[dict[str, str]]
+    """What a pod placed on a GPU node sets beside ``node_selector``: the GPU resource's NoSchedule
+    taint with any value (the toleration the ollama chart adds with its GPU on), then ``gpu.taints``."""
+    def pod_tolerations(self) -> list[k8s.core.v1.TolerationArgs]:
+        """``gpu_tolerations`` as a pod spec takes them."""
+        return [k8s.core.v1.TolerationArgs(key=t["key"], operator=t["operator"], value=t.get("value"), effect=t.get("effect"))
+                for t in self.gpu_tolerations]
+
     namespace: Optional[pulumi.Output[str]]
     """Namespace of the plugin or operator; None when the plumbing is managed elsewhere."""
     capacity: int
@@ -129,9 +159,7 @@ class GpuNodeStack(pulumi.ComponentResource):
 
         self.node_selector = dict(config.node_selector)
         self.gpu_resource_name = config.resource_name
-        self.gpu_tolerations = [
-            k8s.core.v1.TolerationArgs(key=config.resource_name, operator="Exists", effect="NoSchedule"),
-        ]
+        self.gpu_tolerations = config.tolerations
         self.capacity = config.capacity
         self.namespace = None
         self.runtime_class_name = (
@@ -174,9 +202,11 @@ class GpuNodeStack(pulumi.ComponentResource):
                     "runtimeClassName": runtime_class_name,
                     # NFD finds the card (feature.node.kubernetes.io/pci-10de.present) and GFD
                     # writes nvidia.com/gpu.count, .product and the like; neither writes
-                    # nvidia.com/gpu.present, which the rule below does.
-                    "nfd": {"enabled": True},
+                    # nvidia.com/gpu.present, which the rule below does. gfd.enabled alone turns
+                    # NFD on too: Chart.yaml's condition `nfd.enabled,gfd.enabled` takes the first
+                    # of the two that is set, and values.yaml sets neither.
                     "gfd": {"enabled": True},
+                    **device_plugin_tolerations(config),
                     "config": {"map": {"default": device_plugin_config(config)}, "default": "default"},
                 },
                 timeout=PLUMBING_INSTALL_SECONDS,

@@ -32,24 +32,45 @@ POD_SECURITY = {"seccompProfile": {"type": "RuntimeDefault"}}
 # server's own labels.
 MODEL_PULL_LABELS = {"app.kubernetes.io/name": "ollama-model-pull", "app.kubernetes.io/part-of": "homelab-ai"}
 # `ollama pull` is the API client: it POSTs /api/pull to OLLAMA_HOST and prints the server's
-# progress, so the Job's log (and `pulumi up` on failure) says what went wrong. The release is
-# ready before the Job starts; the retries cover the Service catching up with the pod.
+# progress. The release is ready before the Job starts; the retries cover the Service catching up
+# with the pod. A failed pull ends the log with the model's name and the end of its output: the
+# container's FallbackToLogsOnError makes the log's end its termination message, which is what
+# pulumi-kubernetes prints for a failed Job's pod (provider/pkg/await/checker/pod/check.go).
 MODEL_PULL_SCRIPT = r"""set -eu
 tries=0
-until ollama list > /dev/null; do
+until ollama list > /dev/null 2>&1; do
   tries=$((tries + 1))
-  [ "$tries" -lt 30 ] || { echo "no Ollama server at $OLLAMA_HOST" >&2; exit 1; }
+  [ "$tries" -lt 30 ] || { echo "model pull: no Ollama server answers at $OLLAMA_HOST" >&2; exit 1; }
   sleep 5
 done
 for model in "$@"; do
   echo "pulling $model"
-  ollama pull "$model"
+  if ! ollama pull "$model" > /tmp/pull.log 2>&1; then
+    echo "model pull: ollama pull $model failed:" >&2
+    tail -c 2000 /tmp/pull.log | tr '\r' '\n' | grep -v '^ *$' | tail -n 5 >&2
+    exit 1
+  fi
+  echo "pulled $model"
 done
 """
-# A multi-GB model over a home uplink: the Job gives up after an hour, Pulumi a little later
-# (pulumi-kubernetes awaits a Job until Complete or Failed, 10 minutes by default: provider/pkg/await/job.go).
-MODEL_PULL_DEADLINE_SECONDS = 3600
-MODEL_PULL_TIMEOUT = "65m"
+# Each model gets an hour: a multi-GB model over a home uplink. The Job's deadline covers the
+# whole list, and Pulumi waits a little longer than the Job may run (pulumi-kubernetes awaits a
+# Job until Complete or Failed, 10 minutes by default: provider/pkg/await/job.go).
+MODEL_PULL_SECONDS_PER_MODEL = 3600
+MODEL_PULL_AWAIT_MARGIN_SECONDS = 300
+# A failed Job never runs again, and its name (below) stays the same until the list changes: the
+# provider's Diff replaces a Job carrying this annotation whenever the live Job is not Complete
+# (provider/pkg/provider/provider.go, metadata.ReplaceUnready; in every provider from v4.20.0, the
+# floor of requirements.txt), so the next `pulumi up` pulls again once the cause is gone.
+REPLACE_UNREADY = {"pulumi.com/replaceUnready": "true"}
+
+
+def model_pull_deadline_seconds(config: OllamaConfig) -> int:
+    return MODEL_PULL_SECONDS_PER_MODEL * len(config.models_pull)
+
+
+def model_pull_timeout(config: OllamaConfig) -> str:
+    return f"{(model_pull_deadline_seconds(config) + MODEL_PULL_AWAIT_MARGIN_SECONDS) // 60}m"
 
 
 def model_pull_job_name(config: OllamaConfig) -> str:
@@ -70,9 +91,14 @@ def chart_values(
     runtime_class: Optional[pulumi.Input[str]],
     node_selector: dict[str, str],
     gpu_resource_name: str,
+    gpu_tolerations: list[dict[str, str]],
     claim_name: pulumi.Input[str],
 ) -> dict[str, Any]:
     """Values for chart 1.41.0; every key here exists in that version's values.yaml."""
+    # With its GPU on, the chart tolerates `<nvidiaResource>` Exists NoSchedule itself, then
+    # appends `tolerations` (templates/deployment.yaml): only the node's other taints go there.
+    own_toleration = {"key": gpu_resource_name, "operator": "Exists", "effect": "NoSchedule"}
+    other_tolerations = [t for t in gpu_tolerations if t != own_toleration]
     return {
         "replicaCount": config.running_replicas,
         "image": {"repository": config.image.repository, "tag": config.image.tag},
@@ -96,6 +122,7 @@ def chart_values(
         # under the default runtime, where CDI injects the GPU.
         **({} if runtime_class is None else {"runtimeClassName": runtime_class}),
         "nodeSelector": dict(node_selector),
+        **({"tolerations": other_tolerations} if other_tolerations else {}),
         # The chart's default too, written down because a rolling update would start a second
         # pod that waits for the GPU the first one holds.
         "updateStrategy": {"type": "Recreate"},
@@ -172,6 +199,7 @@ class OllamaRelease(pulumi.ComponentResource):
                 runtime_class=args.gpu.runtime_class_name,
                 node_selector=args.gpu.node_selector,
                 gpu_resource_name=args.gpu.gpu_resource_name,
+                gpu_tolerations=args.gpu.gpu_tolerations,
                 claim_name=self.claim_name,
             ),
             # The first start pulls a multi-GB image (CUDA libraries included) before it is ready.
@@ -210,10 +238,11 @@ class OllamaRelease(pulumi.ComponentResource):
             f"{name}-model-pull",
             metadata=k8s.meta.v1.ObjectMetaArgs(
                 name=model_pull_job_name(config), namespace=self.namespace, labels=MODEL_PULL_LABELS,
+                annotations=REPLACE_UNREADY,
             ),
             spec=k8s.batch.v1.JobSpecArgs(
                 backoff_limit=2,
-                active_deadline_seconds=MODEL_PULL_DEADLINE_SECONDS,
+                active_deadline_seconds=model_pull_deadline_seconds(config),
                 template=k8s.core.v1.PodTemplateSpecArgs(
                     metadata=k8s.meta.v1.ObjectMetaArgs(labels=MODEL_PULL_LABELS),
                     spec=k8s.core.v1.PodSpecArgs(
@@ -226,12 +255,13 @@ class OllamaRelease(pulumi.ComponentResource):
                         ),
                         # On the GPU node, where the Ollama image is already pulled; it asks for no GPU.
                         node_selector=gpu.node_selector,
-                        tolerations=gpu.gpu_tolerations,
+                        tolerations=gpu.pod_tolerations(),
                         containers=[k8s.core.v1.ContainerArgs(
                             name="pull",
                             # The pinned server image carries the `ollama` client.
                             image=config.image.reference,
                             command=["/bin/sh", "-c", MODEL_PULL_SCRIPT, "model-pull", *config.models_pull],
+                            termination_message_policy="FallbackToLogsOnError",
                             env=[
                                 k8s.core.v1.EnvVarArgs(name="OLLAMA_HOST", value=self.internal_url),
                                 k8s.core.v1.EnvVarArgs(name="HOME", value="/tmp"),
@@ -249,6 +279,6 @@ class OllamaRelease(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(
                 parent=self, depends_on=depends_on,
-                custom_timeouts=pulumi.CustomTimeouts(create=MODEL_PULL_TIMEOUT, update=MODEL_PULL_TIMEOUT),
+                custom_timeouts=pulumi.CustomTimeouts(create=model_pull_timeout(config), update=model_pull_timeout(config)),
             ),
         )

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from stack_config.model import AppConfig, ExposureConfig, GpuConfig, StackConfig
-from stack_config.platforms import COMFYUI_TAG_FOR_DRIVER, CUDA_MIN_DRIVER, PLATFORM_DEFAULTS, cuda_major, version_key
+from stack_config.platforms import (
+    COMFYUI_TAG_FOR_DRIVER,
+    CUDA_MIN_DRIVER,
+    GPU_OPERATOR_FAILS_ON_TALOS,
+    PLATFORM_DEFAULTS,
+    TALOS_RUNTIME_HANDLER,
+    cuda_major,
+    version_key,
+)
 from stack_config.problems import Problem
 from stack_config.schema import CONTROLLER_IMPLEMENTATIONS
 from stack_config.runtime_settings import comfyui_flag_value, flag_bytes, mebibytes, ollama_env_conflict
@@ -110,6 +118,15 @@ def _access_problems(name: str, app: AppConfig, exposure: ExposureConfig) -> lis
             if value and set_annotation is None:
                 problems.append(Problem(f"exposure.ingress.{annotation}", "",
                                         f"the ingress class's annotation that enforces {name}.access.{key}"))
+        # ingress-nginx checks whitelist-source-range against the address it sees; behind a Service
+        # with externalTrafficPolicy: Cluster (its chart's default) or a NodePort that is a node's
+        # (docs/deploy/baremetal.md, "Source IP address"), which a LAN allowlist contains.
+        if access.allowed_sources and not access.forward_auth_url and not exposure.ingress_preserves_client_address:
+            problems.append(Problem(
+                "exposure.ingress.preservesClientAddress", False,
+                f"true, once the ingress controller sees clients' own addresses (externalTrafficPolicy: Local, PROXY protocol "
+                f"or a trusted real-IP header): behind source NAT every request comes from a node's address and "
+                f"{name}.access.allowedSources admits it; or protect {name} with access.forwardAuthUrl (docs/security.md)"))
     return problems
 
 
@@ -130,10 +147,22 @@ def platform_problems(config: StackConfig) -> list[Problem]:
                                 "chart and program-declared RuntimeClass `nvidia` must be gone before the upgrade (docs/platforms.md)"))
     minimum = platform.min_gpu_operator_version
     version = gpu.gpu_operator_chart.version
-    if plugin == "gpu-operator" and minimum and version_key(version) < version_key(minimum):
+    broken, fixed = GPU_OPERATOR_FAILS_ON_TALOS
+    if plugin == "gpu-operator" and version_key(version)[:3] == version_key(broken)[:3]:
         problems.append(Problem("gpu.gpuOperator.version", version,
-                                f"{minimum} or newer on {name}: earlier GPU Operators fail on Talos's version string "
-                                "(NVIDIA/gpu-operator issue 2239)"))
+                                f"a release other than {broken}: it stops on every Talos node, whose os-release VERSION_ID "
+                                f"(`v1.x`) it parses as an integer (controllers/state_manager.go getGPUNodeOSTag, fixed in {fixed})"))
+    elif plugin == "gpu-operator" and minimum and version_key(version) < version_key(minimum):
+        problems.append(Problem("gpu.gpuOperator.version", version,
+                                f"{minimum} or newer on {name}: the release its NVIDIA guide names for CDI "
+                                f"(docs/platforms.md)"))
+    if plugin == "gpu-operator" and gpu.runtime_class not in (None, TALOS_RUNTIME_HANDLER):
+        # transformRuntimeClass (controllers/object_controls.go at v26.3.1) sets both the class's
+        # name and its handler from operator.runtimeClass.
+        problems.append(Problem("gpu.runtimeClass", gpu.runtime_class,
+                                f"{TALOS_RUNTIME_HANDLER!r} or empty with gpu.plugin 'gpu-operator': the operator makes the class's "
+                                f"containerd handler the class's own name, and the Talos toolkit extension registers only the "
+                                f"handler {TALOS_RUNTIME_HANDLER!r}, so any other name leaves every GPU pod without a runtime"))
     tag = config.comfyui.image.tag
     major = cuda_major(tag)
     needed = CUDA_MIN_DRIVER.get(major) if major is not None else None

@@ -87,6 +87,8 @@ class GpuConfig:
     device_plugin_chart: ChartRef
     gpu_operator_chart: ChartRef
     metrics: GpuMetrics
+    taints: tuple[tuple[str, Optional[str], str], ...]
+    """Taints the GPU nodes carry besides the GPU resource's own: (key, value or None, effect)."""
 
     @property
     def cdi(self) -> bool:
@@ -97,6 +99,16 @@ class GpuConfig:
     def driver_install_dir(self) -> Optional[str]:
         """The GPU Operator's hostPaths.driverInstallDir; None keeps the chart's default."""
         return PLATFORM_DEFAULTS[self.platform].driver_install_dir
+
+    @property
+    def tolerations(self) -> list[dict[str, str]]:
+        """What every pod and DaemonSet on a GPU node tolerates: the GPU resource's NoSchedule taint
+        with any value (how the GPU Operator and GPU-node guides taint such nodes), and each of ``taints``."""
+        tolerations = [{"key": self.resource_name, "operator": "Exists", "effect": "NoSchedule"}]
+        for key, value, effect in self.taints:
+            tolerations.append({"key": key, "operator": "Equal", "value": value, "effect": effect} if value is not None
+                               else {"key": key, "operator": "Exists", "effect": effect})
+        return tolerations
 
     @property
     def slices_per_gpu(self) -> int:
@@ -123,6 +135,10 @@ class ExposureConfig:
     ingress_read_timeout_annotation: Optional[str]
     ingress_send_timeout_annotation: Optional[str]
     ingress_body_size_annotation: Optional[str]
+    ingress_publishes_address: bool
+    """The ingress controller writes an address into each Ingress's status (pulumi-kubernetes waits for it)."""
+    ingress_preserves_client_address: bool
+    """The ingress controller sees clients' own addresses, so a source allowlist means what it says."""
     controller_namespace: Optional[str]
     """Where the traffic the routes bring in comes from; None when nothing is exposed."""
     controller_implementation: Optional[ControllerImplementation]

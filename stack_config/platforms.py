@@ -38,12 +38,24 @@ class Platform:
     """Where the Talos driver extension puts the driver, for the GPU Operator's hostPaths."""
 
 
+# The containerd runtime handler the Talos nvidia-container-toolkit extension registers, on every
+# Talos release: a RuntimeClass must name it as its handler.
+TALOS_RUNTIME_HANDLER = "nvidia"
+
+# GPU Operator releases that stop on any Talos node: v26.3.0 parses the node's os-release
+# VERSION_ID as an integer major version (controllers/state_manager.go getGPUNodeOSTag,
+# strconv.Atoi), and Talos's is `v1.12.x`; v26.3.1 parses it only for RHEL (getGPUNodeOSInfo,
+# NVIDIA/gpu-operator #2239, fixed by #2244), and v25.10.1 has no such parse. The release (and
+# its pre-releases), and the one that fixed it.
+GPU_OPERATOR_FAILS_ON_TALOS = ("v26.3.0", "v26.3.1")
+
 # Talos support matrices (siderolabs/docs public/talos/v1.12 and v1.13/getting-started/support-matrix.mdx):
 # 1.12 ships drivers 570 (production) and 580 (LTS), 1.13 ships 595 (production) and 580 (LTS).
 # 1.12's NVIDIA guide uses the nvidia-device-plugin chart and a RuntimeClass `nvidia`; 1.13
 # switched to CDI, and its guide (configure-your-talos-cluster/hardware-and-drivers/nvidia-gpu.mdx)
-# installs the GPU Operator "v26.3.1 or higher"; earlier operators fail to parse Talos's version
-# (NVIDIA/gpu-operator issue 2239). Under CDI the operator's device plugin hands GPUs to the
+# installs the GPU Operator "v26.3.1 or higher"; the pin is the newest v26.3 patch release, v26.3.3,
+# whose values keep v26.3.1's defaults (v26.7.0 turns its ServiceMonitor and a DRA driver on:
+# docs/platforms.md). Under CDI the operator's device plugin hands GPUs to the
 # runtime as CDI devices (gpu-operator v26.3.1 controllers/object_controls.go,
 # transformDevicePluginCtrForCDI: deviceListStrategy "cdi-annotations,cdi-cri"), which
 # containerd injects under its default runtime: GPU pods need no runtimeClassName.
@@ -51,7 +63,7 @@ PLATFORM_DEFAULTS: Mapping[PlatformName, Platform] = {
     "talos-1.12": Platform(plugin="device-plugin", drivers=("570", "580"), runtime_class="nvidia",
                            gpu_operator_version="v25.10.1", min_gpu_operator_version=None),
     "talos-1.13": Platform(plugin="gpu-operator", drivers=("580", "595"), runtime_class=None,
-                           gpu_operator_version="v26.3.1", min_gpu_operator_version="v26.3.1",
+                           gpu_operator_version="v26.3.3", min_gpu_operator_version="v26.3.1",
                            cdi=True, driver_install_dir="/usr/local"),
 }
 

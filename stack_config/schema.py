@@ -40,6 +40,7 @@ from stack_config.values import (
     repository_url,
     resource_name,
     route_timeout,
+    taint_list,
     scrape_interval,
     whole_number,
 )
@@ -142,6 +143,10 @@ FIELDS: tuple[Field, ...] = (
     Field("gpu", "nodeSelector", label_map, {"nvidia.com/gpu.present": "true"},
           "Node labels that pin GPU pods to GPU nodes. `nvidia.com/gpu.present` is written by the program's NFD NodeFeatureRule "
           "(`device-plugin`) or the GPU Operator; with `none` the cluster must carry it (see docs/gpu-nodes.md).", free_form=True),
+    Field("gpu", "taints", taint_list, [],
+          "Taints the GPU nodes carry besides `<resourceName>:NoSchedule` (tolerated whatever its value), such as "
+          "`[{key: dedicated, value: ai, effect: NoSchedule}]`; every GPU app and every GPU DaemonSet of the plumbing tolerates "
+          "each (a taint without `value` is tolerated whatever its value).", free_form=True),
     Field("gpu", "count", whole_number(1, 16), 1, "Physical GPUs on the GPU nodes."),
     Field("gpu", "sharing.strategy", one_of(*SHARING_STRATEGIES), "exclusive",
           "`exclusive`: one pod per GPU. `time-slicing`: the device plugin advertises `sharing.replicas` slices of each GPU (no VRAM isolation).",
@@ -153,8 +158,8 @@ FIELDS: tuple[Field, ...] = (
     Field("gpu", "devicePlugin.repository", repository_url, "https://nvidia.github.io/k8s-device-plugin",
           "`nvidia-device-plugin` chart repository.", attr="device_plugin_chart.repository"),
     Field("gpu", "gpuOperator.version", optional(chart_version), "",
-          "`gpu-operator` chart version; empty means the platform's (`v25.10.1` on talos-1.12, `v26.3.1` on talos-1.13, "
-          "which needs v26.3.1 or newer).", attr="gpu_operator_chart.version"),
+          "`gpu-operator` chart version; empty means the platform's (`v25.10.1` on talos-1.12, `v26.3.3` on talos-1.13, "
+          "which needs v26.3.1 or newer; v26.3.0 stops on every Talos node).", attr="gpu_operator_chart.version"),
     Field("gpu", "gpuOperator.repository", repository_url, "https://helm.ngc.nvidia.com/nvidia", "`gpu-operator` chart repository.",
           attr="gpu_operator_chart.repository"),
     Field("gpu", "metrics.enabled", boolean, False,
@@ -197,6 +202,16 @@ FIELDS: tuple[Field, ...] = (
     Field("exposure", "ingress.bodySizeAnnotation", optional(annotation_key), "nginx.ingress.kubernetes.io/proxy-body-size",
           "Ingress annotation that carries each app's `route.maxUploadSize` (as `100m`); empty writes none.",
           attr="ingress_body_size_annotation"),
+    Field("exposure", "ingress.publishesAddress", boolean, False,
+          "States that the ingress controller writes its address into each Ingress's status (a LoadBalancer Service with an "
+          "address, or ingress-nginx's `--publish-status-address`); `pulumi up` then waits for it, up to 10 minutes. "
+          "`false` skips that wait, which would otherwise fail after 10 minutes (docs/routes.md).",
+          attr="ingress_publishes_address"),
+    Field("exposure", "ingress.preservesClientAddress", boolean, False,
+          "States that the ingress controller sees each client's own address (its Service has `externalTrafficPolicy: Local`, "
+          "or PROXY protocol or a trusted real-IP header is set up): an `access.allowedSources` allowlist under `ingress` needs it, "
+          "because behind source NAT every client has a node's address (docs/security.md).",
+          attr="ingress_preserves_client_address"),
     Field("exposure", "controller.implementation", optional(one_of(*CONTROLLER_IMPLEMENTATIONS)), "",
           "What carries the Gateway's or Ingress's traffic to the pods: `cilium` (its `ingress` identity, let in by a "
           "CiliumNetworkPolicy), `envoy-gateway`, `traefik`, `ingress-nginx` (their proxy pods, by label) or `other` "

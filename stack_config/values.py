@@ -318,6 +318,31 @@ def pod_label_map(value: Any) -> Mapping[str, str]:
     return {} if value == {} else label_map(value)
 
 
+TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
+
+
+def taint_list(value: Any) -> tuple[tuple[str, Optional[str], str], ...]:
+    """Node taints as (key, value or None, effect): a list of maps with `key`, an optional `value`, and `effect`."""
+    accepted = ("a list of node taints such as [{key: dedicated, value: ai, effect: NoSchedule}]: `key` a label key, "
+                "`value` a label value (optional), `effect` one of " + ", ".join(TAINT_EFFECTS))
+    if not isinstance(value, list) or len(value) > 16:
+        raise Rejected(accepted)
+    taints = []
+    for item in value:
+        if not isinstance(item, dict) or not set(item) <= {"key", "value", "effect"} or "key" not in item:
+            raise Rejected(accepted)
+        key, effect = item["key"], item.get("effect")
+        if not isinstance(key, str) or len(key) > 253 or not _LABEL_KEY_RE.match(key) or effect not in TAINT_EFFECTS:
+            raise Rejected(accepted)
+        written = item.get("value")
+        if written is not None:
+            written = ("true" if written else "false") if isinstance(written, bool) else text(written, accepted)
+            if not written or not _LABEL_VALUE_RE.match(written):
+                raise Rejected(accepted)
+        taints.append((key, written, effect))
+    return tuple(taints)
+
+
 def model_list(value: Any) -> tuple[str, ...]:
     accepted = "a list of Ollama model names such as [llama3.2, qwen2.5:7b]"
     if not isinstance(value, list) or len(value) > 64:

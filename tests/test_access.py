@@ -92,7 +92,8 @@ def test_ingress_carries_allowlist_and_forward_auth_in_the_class_annotations(run
         "exposure.kind": "ingress",
         "exposure.ingress": {"className": "traefik", "allowlistAnnotation": "example.com/allow",
                              "forwardAuthAnnotation": "example.com/auth", "readTimeoutAnnotation": "",
-                             "sendTimeoutAnnotation": "", "bodySizeAnnotation": ""},
+                             "sendTimeoutAnnotation": "", "bodySizeAnnotation": "", "preservesClientAddress": True,
+                             "publishesAddress": True},
         "exposure.controllerNamespace": "traefik",
         "comfyui.access": {"allowedSources": ["192.168.1.0/24", "10.8.0.0/16"],
                            "forwardAuthUrl": "http://oauth2-proxy.auth.svc/oauth2/auth"},
@@ -105,7 +106,8 @@ def test_ingress_carries_allowlist_and_forward_auth_in_the_class_annotations(run
 
 
 def test_ingress_class_without_an_allowlist_annotation_cannot_carry_an_allowlist(run_with):
-    capture = run_with({"exposure.kind": "ingress", "exposure.ingress": {"className": "x", "allowlistAnnotation": ""},
+    capture = run_with({"exposure.kind": "ingress",
+                        "exposure.ingress": {"className": "x", "allowlistAnnotation": "", "preservesClientAddress": True},
                         "exposure.controllerNamespace": "x"})
     assert _problem_keys(capture) == ["exposure.ingress.allowlistAnnotation"] * 2
 

@@ -47,7 +47,7 @@ def test_a_public_app_warns_on_every_preview_unless_acknowledged(engine, run_wit
 
 
 def test_ingress_guarded_by_its_class_annotations_passes_and_fails_without_them(engine, run_with):
-    capture = run_with({"exposure.kind": "ingress", "exposure.ingress": {"className": "nginx"},
+    capture = run_with({"exposure.kind": "ingress", "exposure.ingress": {"className": "nginx", "preservesClientAddress": True},
                         "exposure.controllerNamespace": "ingress-nginx"})
     resources = analyzer_resources(capture)
     assert _fired(engine, resources, GUARDED_ROUTES) == []

@@ -38,7 +38,8 @@ def test_gateway_listener_can_be_chosen(run_with):
 
 @pytest.mark.parametrize("app, host, service, port", APPS)
 def test_ingress_exposure_routes_the_hostname_with_the_configured_class(run_with, app, host, service, port):
-    capture = run_with({"exposure.kind": "ingress", "exposure.ingress": {"className": "nginx"}, "exposure.scheme": "https",
+    capture = run_with({"exposure.kind": "ingress", "exposure.ingress": {"className": "nginx", "preservesClientAddress": True},
+                        "exposure.scheme": "https",
                         "exposure.controllerNamespace": "ingress-nginx"})
     assert capture.error is None
     assert capture.of_type("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute") == []
@@ -50,6 +51,8 @@ def test_ingress_exposure_routes_the_hostname_with_the_configured_class(run_with
             "nginx.ingress.kubernetes.io/proxy-read-timeout": "600",
             "nginx.ingress.kubernetes.io/proxy-send-timeout": "600",
             "nginx.ingress.kubernetes.io/proxy-body-size": "100m",
+            # The stack does not say its controller publishes an address: nothing waits for one.
+            "pulumi.com/skipAwait": "true",
         },
     }
     assert ingress["spec"] == {
@@ -76,3 +79,13 @@ def test_an_unconfigured_stack_exposes_nothing(run_with):
     capture = run_with({"exposure": {}, "ollama.hostname": "", "comfyui.hostname": ""})
     assert capture.error is None
     assert not [r for r in capture.registrations if r.type.endswith(("HTTPRoute", "Ingress"))]
+
+
+def test_ingress_waits_for_an_address_only_when_the_controller_publishes_one(run_with):
+    ingress = {"exposure.kind": "ingress", "exposure.controllerNamespace": "ingress-nginx"}
+    skipping = run_with({**ingress, "exposure.ingress": {"className": "nginx", "preservesClientAddress": True}})
+    waiting = run_with({**ingress, "exposure.ingress": {"className": "nginx", "preservesClientAddress": True, "publishesAddress": True}})
+    for app in ("ollama", "comfyui"):
+        assert skipping.named(f"{app}-ingress").inputs["metadata"]["annotations"]["pulumi.com/skipAwait"] == "true"
+        assert "pulumi.com/skipAwait" not in waiting.named(f"{app}-ingress").inputs["metadata"]["annotations"]
+        assert not waiting.named(f"{app}-ingress").request.customTimeouts.create

@@ -42,7 +42,8 @@ def test_device_plugin_mode_runs_the_pinned_exporter_chart_on_the_gpu_node(with_
     assert values["nodeSelector"] == {"nvidia.com/gpu.present": "true"}
     assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in values["tolerations"]
     # Off by default in the stack, on by default in the chart: it needs the Prometheus Operator's CRDs.
-    assert values["serviceMonitor"] == {"enabled": False, "interval": "15s"}
+    # Its interval is written only when it is read, with the ServiceMonitor on.
+    assert values["serviceMonitor"] == {"enabled": False}
 
 
 def test_every_exporter_value_key_exists_in_the_pinned_chart(with_exporter: Capture):
@@ -71,7 +72,7 @@ def test_exporter_takes_no_gpu_slice_from_the_apps(with_exporter: Capture):
 def test_service_monitor_only_when_asked(run_with):
     capture = run_with({"gpu.metrics": {"enabled": True, "serviceMonitor": True, "interval": "30s"}})
     assert capture.error is None
-    assert capture.named("gpu-dcgm-exporter").inputs["values"]["serviceMonitor"] == {"enabled": True, "interval": "30s"}
+    assert capture.named("gpu-dcgm-exporter").inputs["values"]["serviceMonitor"] == {"interval": "30s"}
 
 
 def test_the_pack_passes_the_stack_with_its_exporter(engine, with_exporter: Capture, homelab_config):
@@ -87,7 +88,8 @@ def test_operator_mode_turns_its_own_exporter_on_with_basic_fields(run_with):
     assert capture.error is None
     values = capture.named("gpu-gpu-operator").inputs["values"]
     exporter = values["dcgmExporter"]
-    assert exporter["enabled"] is True
+    # The chart's exporter is on unless told otherwise (values.yaml `dcgmExporter.enabled: true`).
+    assert "enabled" not in exporter
     assert (exporter["config"]["name"], exporter["config"]["create"]) == ("dcgm-basic-metrics", True)
     assert "DCGM_FI_PROF_" not in exporter["config"]["data"] and "DCGM_FI_DEV_GPU_UTIL" in exporter["config"]["data"]
     assert exporter["serviceMonitor"] == {"enabled": True, "interval": "15s"}

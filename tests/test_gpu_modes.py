@@ -16,7 +16,12 @@ def test_device_plugin_mode_installs_the_plugin_with_nfd_gfd_and_talos_flags(hom
     assert release["repositoryOpts"] == {"repo": "https://nvidia.github.io/k8s-device-plugin"}
     values = release["values"]
     assert values["runtimeClassName"] == "nvidia"
-    assert values["nfd"] == {"enabled": True} and values["gfd"] == {"enabled": True}
+    assert values["gfd"] == {"enabled": True}
+    # NFD's worker tolerates the GPU taint whatever its value; the chart's own plugin and GFD tolerations stand.
+    assert values["nfd"] == {"worker": {"tolerations": [
+        {"key": "node-role.kubernetes.io/master", "operator": "Equal", "value": "", "effect": "NoSchedule"},
+        {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]}}
+    assert "tolerations" not in values
     assert values["config"]["default"] == "default"
     plugin_config = yaml.safe_load(values["config"]["map"]["default"])
     assert plugin_config["version"] == "v1"

@@ -5,7 +5,9 @@ tests/golden/homelab-registrations.json was written from the program as it stood
 `registration_summary.summary_json` over the homelab capture, and regenerated since only for
 changes the homelab is meant to receive: its HTTPRoutes' `timeouts.request: 10m` and Accepted
 await; the NFD rule that labels its GPU node; its protected, retained app namespaces; the Cilium
-Gateway rules and the model-pull Job in place of a start-up pull; the ComfyUI awaits. A difference means `pulumi up` on
+Gateway rules and the model-pull Job in place of a start-up pull; the ComfyUI awaits; the model-pull
+Job's replaceUnready annotation, log-end failure message and per-model deadline, and the NFD
+worker's toleration of the GPU taint whatever its value. A difference means `pulumi up` on
 the homelab would change something: regenerate the file only for a change the homelab is meant
 to receive, and say so in that commit.
 """

@@ -60,7 +60,7 @@ def test_step_2_installs_the_operator_talos_1_13_documents_and_no_runtime_class(
     assert sorted(r.name for r in _gpu_children(capture)) == ["gpu-gpu-operator", "gpu-namespace"]
     assert capture.of_type("kubernetes:node.k8s.io/v1:RuntimeClass") == []
     release = capture.named("gpu-gpu-operator").inputs
-    assert release["version"] == "v26.3.1" and release["namespace"] == "gpu-operator"
+    assert release["version"] == "v26.3.3" and release["namespace"] == "gpu-operator"
     assert release["values"]["driver"] == {"enabled": False} and release["values"]["toolkit"] == {"enabled": False}
     assert release["values"]["hostPaths"] == {"driverInstallDir": "/usr/local"}
     pod = capture.named("comfyui-deployment").inputs["spec"]["template"]["spec"]

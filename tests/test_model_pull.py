@@ -51,7 +51,27 @@ def test_the_configured_models_are_pulled_by_a_job_pulumi_awaits(homelab: Captur
     assert homelab.urn_of("ollama-release") in job.dependencies
     timeouts = job.request.customTimeouts
     assert (timeouts.create, timeouts.update) == ("65m", "65m")
-    assert spec["activeDeadlineSeconds"] < 65 * 60
+    assert spec["activeDeadlineSeconds"] == 60 * 60
+
+
+def test_a_slow_list_gets_an_hour_per_model_before_the_job_or_pulumi_gives_up(run_with):
+    job = run_with({"ollama.models.pull": ["llama3.2", "qwen2.5:7b", "llama3.2-vision"]}).named("ollama-model-pull")
+    assert job.inputs["spec"]["activeDeadlineSeconds"] == 3 * 60 * 60
+    timeouts = job.request.customTimeouts
+    assert (timeouts.create, timeouts.update) == ("185m", "185m")
+
+
+def test_a_failed_pull_is_pulled_again_by_the_next_up_once_its_cause_is_gone(homelab: Capture, run_with):
+    """The name stays the same for the same list (a Job is immutable), so only replaceUnready re-runs a failed one:
+    pulumi-kubernetes' Diff replaces a Job with the annotation whose live object is not Complete."""
+    job = homelab.named("ollama-model-pull")
+    assert job.inputs["metadata"]["annotations"] == {"pulumi.com/replaceUnready": "true"}
+    assert run_with({}).named("ollama-model-pull").inputs["metadata"] == job.inputs["metadata"]
+
+
+def test_a_failed_pull_shows_the_log_end_as_the_failure(homelab: Capture):
+    (container,) = homelab.named("ollama-model-pull").inputs["spec"]["template"]["spec"]["containers"]
+    assert container["terminationMessagePolicy"] == "FallbackToLogsOnError"
 
 
 def test_a_changed_model_list_is_a_new_job_and_an_unchanged_one_is_not(run_with, homelab: Capture):
@@ -92,10 +112,13 @@ def test_the_job_pod_meets_pod_security_restricted(homelab: Capture):
 
 
 def _fake_ollama(tmp_path: Path, failing: str = "no-such-model") -> Path:
+    """An `ollama` client that fails the one model as Ollama 0.17.1's does: progress with carriage returns, then an error."""
     log = tmp_path / "calls"
     script = tmp_path / "bin" / "ollama"
     script.parent.mkdir()
-    script.write_text(f'#!/bin/sh\necho "$@" >> {log}\n[ "$2" != "{failing}" ] || exit 1\n')
+    script.write_text(f'#!/bin/sh\necho "$@" >> {log}\n'
+                      f'[ "$2" != "{failing}" ] || {{ printf "pulling manifest \\r\\rpulling manifest \\n'
+                      f'Error: pull model manifest: file does not exist\\n" >&2; exit 1; }}\n')
     script.chmod(script.stat().st_mode | stat.S_IEXEC)
     return log
 
@@ -117,3 +140,12 @@ def test_a_failed_pull_fails_the_job(tmp_path: Path):
     result = _run(tmp_path, "qwen2.5:7b", "llama3.2")
     assert result.returncode != 0
     assert log.read_text().splitlines() == ["list", "pull qwen2.5:7b"]
+
+
+def test_a_failed_pull_ends_its_log_with_the_model_and_the_clients_error(tmp_path: Path):
+    _fake_ollama(tmp_path, failing="qwen2.5:7b")
+    result = _run(tmp_path, "llama3.2", "qwen2.5:7b")
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == ["pulling llama3.2", "pulled llama3.2", "pulling qwen2.5:7b"]
+    assert result.stderr.splitlines() == ["model pull: ollama pull qwen2.5:7b failed:", "pulling manifest ", "pulling manifest ",
+                                          "Error: pull model manifest: file does not exist"]

@@ -35,16 +35,15 @@ def _comfyui_pod(capture: Capture) -> dict[str, Any]:
 
 def test_talos_1_13_installs_the_operator_with_talos_values(talos_1_13: Capture):
     release = talos_1_13.named("gpu-gpu-operator").inputs
-    assert (release["chart"], release["version"], release["namespace"]) == ("gpu-operator", "v26.3.1", "gpu-operator")
+    assert (release["chart"], release["version"], release["namespace"]) == ("gpu-operator", "v26.3.3", "gpu-operator")
     assert release["values"] == {
         "driver": {"enabled": False},
         "toolkit": {"enabled": False},
         "hostPaths": {"driverInstallDir": "/usr/local"},
-        "cdi": {"enabled": True},
         # The chart's exporter is on by default; metrics are opt-in here (gpu.metrics.enabled).
         "dcgmExporter": {"enabled": False},
     }
-    assert paths_unknown_to_chart(release["values"], "gpu-operator", "v26.3.1") == []
+    assert paths_unknown_to_chart(release["values"], "gpu-operator", "v26.3.3") == []
 
 
 def test_talos_1_13_registers_no_device_plugin_and_no_runtime_class(talos_1_13: Capture):
@@ -70,7 +69,7 @@ def test_time_slicing_on_talos_1_13_configures_the_operators_device_plugin(run_w
     values = capture.named("gpu-gpu-operator").inputs["values"]
     assert values["devicePlugin"]["config"]["default"] == "default"
     assert "replicas: 2" in values["devicePlugin"]["config"]["data"]["default"]
-    assert paths_unknown_to_chart(values, "gpu-operator", "v26.3.1") == []
+    assert paths_unknown_to_chart(values, "gpu-operator", "v26.3.3") == []
 
 
 def test_a_runtime_class_named_on_talos_1_13_is_the_one_the_operator_creates(run_with):

@@ -7,7 +7,7 @@ import pytest
 
 from stack_config import ConfigError, parse_stack_config
 
-INGRESS = {"exposure.kind": "ingress", "exposure.ingress": {"className": "nginx"},
+INGRESS = {"exposure.kind": "ingress", "exposure.ingress": {"className": "nginx", "preservesClientAddress": True, "publishesAddress": True},
            "exposure.controllerNamespace": "ingress-nginx"}
 
 
@@ -40,7 +40,7 @@ def test_ingress_carries_timeout_seconds_and_body_size_in_nginx_syntax(run_with)
 def test_ingress_annotation_keys_follow_the_class_and_can_be_left_out(run_with):
     capture = run_with({**INGRESS, "exposure.ingress": {
         "className": "other", "readTimeoutAnnotation": "example.com/read-timeout", "sendTimeoutAnnotation": "",
-        "bodySizeAnnotation": ""}, "ollama.route.requestTimeout": ""})
+        "bodySizeAnnotation": "", "preservesClientAddress": True, "publishesAddress": True}, "ollama.route.requestTimeout": ""})
     assert capture.error is None
     comfyui = capture.named("comfyui-ingress").inputs["metadata"]["annotations"]
     ollama = capture.named("ollama-ingress").inputs["metadata"]["annotations"]

@@ -139,7 +139,7 @@ def test_an_unknown_flag_is_answered_with_the_accepted_list():
 
 
 def test_comfyui_upload_size_from_its_flag_reaches_the_ingress_body_size(run_with):
-    capture = run_with({"exposure.kind": "ingress", "exposure.ingress": {"className": "nginx"},
+    capture = run_with({"exposure.kind": "ingress", "exposure.ingress": {"className": "nginx", "preservesClientAddress": True},
                         "exposure.controllerNamespace": "ingress-nginx", "comfyui.extraArgs": ["--max-upload-size", 512]})
     assert _cli_args(capture) == "--listen 0.0.0.0 --port 8188 --max-upload-size 512"
     annotations = capture.named("comfyui-ingress").inputs["metadata"]["annotations"]

@@ -15,7 +15,7 @@ def test_an_empty_stack_gets_talos_1_13_the_default_apps_and_no_exposure():
     config = parse_stack_config({})
     assert (config.gpu.platform, config.gpu.driver) == ("talos-1.13", "580")
     assert config.gpu.plugin == "gpu-operator" and config.gpu.namespace == "gpu-operator"
-    assert config.gpu.gpu_operator_chart.version == "v26.3.1" and config.gpu.runtime_class is None
+    assert config.gpu.gpu_operator_chart.version == "v26.3.3" and config.gpu.runtime_class is None
     assert config.exposure.kind == "none"
     assert config.ollama.image.reference == "ollama/ollama:0.17.1"
     assert config.ollama.storage.size == "100Gi" and config.ollama.storage.storage_class == "longhorn"
