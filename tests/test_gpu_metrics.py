@@ -37,6 +37,8 @@ def test_device_plugin_mode_runs_the_pinned_exporter_chart_on_the_gpu_node(with_
     assert inputs["repositoryOpts"] == {"repo": "https://nvidia.github.io/dcgm-exporter/helm-charts"}
     assert release.parent == with_exporter.urn_of("gpu")
     assert with_exporter.urn_of("gpu-runtime-class") in release.dependencies
+    # The plumbing's first-install time, as the plugin's Release has, not Helm's 300 s.
+    assert inputs["timeout"] == with_exporter.named("gpu-device-plugin").inputs["timeout"] == 900
     values = inputs["values"]
     assert values["runtimeClassName"] == "nvidia"
     assert values["nodeSelector"] == {"nvidia.com/gpu.present": "true"}
