@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from chart_value_paths import value_at
+
 GPU_EXISTS = {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}
 
 # (chart, version) -> DaemonSet -> (value path, the chart's default list)
@@ -40,15 +42,6 @@ DAEMONSET_TOLERATIONS: dict[tuple[str, str], dict[str, tuple[str, list[dict[str,
             GPU_EXISTS]),
     } for version in ("v25.10.1", "v26.3.3")},
 }
-
-
-def value_at(values: dict[str, Any], path: str) -> Any:
-    node: Any = values
-    for part in path.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return None
-        node = node[part]
-    return node
 
 
 def rendered_tolerations(chart: str, version: str, values: dict[str, Any]) -> dict[str, list[dict[str, str]]]:

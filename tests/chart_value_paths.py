@@ -25,6 +25,16 @@ def known_paths(chart: str, version: str) -> tuple[set[str], set[str]]:
     return leaves, free_form
 
 
+def value_at(values: Any, path: str, default: Any = None) -> Any:
+    """The value at a dotted path of a values tree, or ``default`` where the tree has none."""
+    node = values
+    for part in path.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return default
+        node = node[part]
+    return node
+
+
 def value_paths(values: Any, prefix: str = "") -> list[str]:
     if isinstance(values, dict) and values:
         return [p for key, item in values.items() for p in value_paths(item, f"{prefix}.{key}" if prefix else key)]

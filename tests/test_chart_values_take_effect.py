@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 import pytest
-from chart_value_paths import CHART_VALUES_DIR, paths_unknown_to_chart, value_paths
+from chart_value_paths import CHART_VALUES_DIR, paths_unknown_to_chart, value_at, value_paths
 from tree_edits import DELETE, changed_config
 
 from offline_preview.capture import Capture, run_program
@@ -68,15 +68,6 @@ def chart_defaults(chart: str, version: str) -> tuple[dict[str, Any], dict[str, 
             path, _, value = line.partition(" = ")
             defaults[path] = json.loads(value)
     return defaults, conditions
-
-
-def value_at(values: dict[str, Any], path: str, default: Any) -> Any:
-    node: Any = values
-    for part in path.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return default
-        node = node[part]
-    return node
 
 
 def releases(capture: Capture) -> list[tuple[str, str, dict[str, Any]]]:
