@@ -20,7 +20,7 @@ from offline_preview.capture import Capture, run_program
 RELEASE_TYPE = "kubernetes:helm.sh/v3:Release"
 TALOS_1_13 = {"gpu": {"platform": "talos-1.13"}, "comfyui.image.tag": DELETE, "comfyui.disableXformers": DELETE}
 DEDICATED = [{"key": "dedicated", "value": "ai", "effect": "NoSchedule"}]
-CONFIGS = {
+CONFIGS: dict[str, dict[str, Any]] = {
     "homelab": {},
     "exporter": {"gpu.metrics.enabled": True},
     "exporter-monitored": {"gpu.metrics": {"enabled": True, "serviceMonitor": True, "interval": "30s"}},
