@@ -7,7 +7,6 @@ tests run in: `Pulumi.yaml` and `policies/PulumiPolicy.yaml` name `venv` and `..
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import shutil
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import yaml
+from tree_edits import changed_config
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 IGNORED = shutil.ignore_patterns(".git", "venv", ".venv", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache",
@@ -37,14 +37,6 @@ class Run:
     @property
     def ok(self) -> bool:
         return self.returncode == 0
-
-
-def set_path(tree: dict[str, Any], dotted: str, value: Any) -> None:
-    section, *parts = dotted.split(".")
-    node = tree.setdefault(f"homelab-ai:{section}", {})
-    for part in parts[:-1]:
-        node = node.setdefault(part, {})
-    node[parts[-1]] = value
 
 
 class Workspace:
@@ -87,12 +79,8 @@ class Workspace:
 
     def stack_config(self, changes: Mapping[str, Any] = {}) -> dict[str, Any]:
         """The homelab's stack config with its charts served by the tier, then ``changes`` (dotted keys)."""
-        config = copy.deepcopy(yaml.safe_load((PROJECT_DIR / "Pulumi.homelab.yaml").read_text())["config"])
-        for key in CHART_REPOSITORIES:
-            set_path(config, key, self.chart_repository)
-        for key, value in changes.items():
-            set_path(config, key, value)
-        return config
+        config = yaml.safe_load((PROJECT_DIR / "Pulumi.homelab.yaml").read_text())["config"]
+        return changed_config(config, {**{key: self.chart_repository for key in CHART_REPOSITORIES}, **changes})
 
     def new_stack(self, name: str, changes: Mapping[str, Any] = {}) -> str:
         """`pulumi stack init`, then the stack file: the homelab's config with ``changes``."""
@@ -109,12 +97,6 @@ class Workspace:
         out = self.root / f"policy-config-{stack}.json"
         self.python("-m", "policy_pack_config", stack, "--output", str(out), check=True)
         return out
-
-    def with_pack(self, stack: str) -> list[str]:
-        return ["--stack", stack, "--policy-pack", "policies", "--policy-pack-config", str(self.policy_config(stack))]
-
-    def up(self, stack: str, *extra: str) -> Run:
-        return self.pulumi("up", "--yes", *self.with_pack(stack), *extra)
 
     def outputs(self, stack: str) -> dict[str, Any]:
         return json.loads(self.pulumi("stack", "output", "--stack", stack, "--json", check=True).output)
