@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from policies.gpu_policies import names
+from gpu_policies import names
 from components.gpu_node_labels import GPU_NODE_LABELS
 from stack_config import PROJECT, ConfigError, StackConfig, parse_stack_config
 

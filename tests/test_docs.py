@@ -6,6 +6,9 @@ import re
 
 import pytest
 import yaml
+from gpu_policies import reference as policy_table
+from gpu_policies.names import GPU_CAPACITY
+from gpu_policies.pack import POLICIES
 
 from policy_pack_config import PROJECT_DIR
 from stack_config import FIELDS, SECTIONS
@@ -94,3 +97,28 @@ def test_the_pack_config_is_written_by_the_projects_virtualenv_and_only_on_succe
         line.startswith("venv/bin/python -m policy_pack_config ") and "--output policy-config.json" in line
         for line in writes
     ), writes
+
+
+POLICIES_DOC = PROJECT_DIR / "docs" / "policies.md"
+
+
+def test_policy_table_is_generated_from_the_pack():
+    text = POLICIES_DOC.read_text()
+    assert policy_table.with_table(text) == text, "docs/policies.md is stale: run python -m gpu_policies.reference docs/policies.md"
+
+
+def test_policy_table_has_one_row_per_policy_with_its_level_and_option_defaults():
+    rows = [line for line in policy_table.render().splitlines() if line.startswith("| `")]
+    assert [row.split("`")[1] for row in rows] == [policy.name for policy in POLICIES]
+    capacity = next(row for row in rows if row.startswith(f"| `{GPU_CAPACITY}`"))
+    assert "| stack | mandatory | high |" in capacity and "`gpus`: `1`<br>`replicasPerGpu`: `1`" in capacity
+
+
+def test_policy_table_check_fails_on_a_stale_table_and_passes_once_rewritten(tmp_path, capsys):
+    stale = tmp_path / "policies.md"
+    stale.write_text(POLICIES_DOC.read_text().replace("| stack | mandatory |", "| stack | advisory |"))
+    assert policy_table.main([str(stale), "--check"]) == 1
+    assert "stale" in capsys.readouterr().err
+    assert policy_table.main([str(stale)]) == 0
+    assert policy_table.main([str(stale), "--check"]) == 0
+    assert stale.read_text() == POLICIES_DOC.read_text()

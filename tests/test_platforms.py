@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 
 from chart_value_paths import paths_unknown_to_chart
-from gpu_policies.rules import runtime_class_violations
-from gpu_policies.workloads import GpuResources, pod_template
+from gpu_policies.dispatch import pod_template
+from gpu_policies.pod_rules import runtime_class_violations
+from gpu_policies.protocol import GpuResources
 from policy_corpus import RUNTIME_CLASS, TYPES, manifest, pod_spec
 from offline_preview.engine import PolicyEngine
 from offline_preview.preview import analyzer_resources

@@ -6,9 +6,13 @@ from decimal import Decimal
 
 import pytest
 
-from gpu_policies.config import ALLOWED_RUNTIME_CLASSES, GPU_RESOURCE_PREFIXES, Settings
-from gpu_policies.rules import runtime_class_violations, update_strategy_violations
-from gpu_policies.workloads import ChartValue, GpuResources, Malformed, gpu_count, image_tag, pod_template
+from gpu_policies.charts import ChartValue
+from gpu_policies.config import OPTIONS, Settings
+from gpu_policies.dispatch import pod_template
+from gpu_policies.names import ALLOWED_RUNTIME_CLASSES, GPU_RESOURCE_PREFIXES
+from gpu_policies.pod_rules import runtime_class_violations, update_strategy_violations
+from gpu_policies.protocol import GpuResources
+from gpu_policies.readers import Malformed, gpu_count, image_tag
 from policy_corpus import TYPES, manifest, pod_spec, release
 
 DEFAULT = Settings.read({})
@@ -107,11 +111,11 @@ def test_chart_value_falls_back_to_the_chart_default_unless_nulled(values, read)
     ],
 )
 def test_config_the_schema_would_reject_reads_as_the_default(config):
-    assert ALLOWED_RUNTIME_CLASSES.read(config) == ("nvidia",)
+    assert OPTIONS[ALLOWED_RUNTIME_CLASSES].read(config) == ("nvidia",)
 
 
 def test_empty_prefix_list_is_a_valid_choice():
-    assert GPU_RESOURCE_PREFIXES.read({"gpuResourcePrefixes": []}) == ()
+    assert OPTIONS[GPU_RESOURCE_PREFIXES].read({GPU_RESOURCE_PREFIXES: []}) == ()
 
 
 @pytest.mark.parametrize(

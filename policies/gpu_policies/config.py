@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import names
-from .workloads import GpuResources
+from .protocol import GpuResources
 
 
 @dataclass(frozen=True)
-class Option:
+class ListOption:
     """One policy config property: a list of non-empty strings."""
 
     key: str
@@ -46,18 +46,18 @@ class Option:
         return self.default
 
 
-GPU_RESOURCE_NAMES = Option(
+_GPU_RESOURCE_NAMES = ListOption(
     names.GPU_RESOURCE_NAMES,
     ("nvidia.com/gpu",),
     "Extended resources that count as a GPU when a container asks for more than zero of them.",
 )
-GPU_RESOURCE_PREFIXES = Option(
+_GPU_RESOURCE_PREFIXES = ListOption(
     names.GPU_RESOURCE_PREFIXES,
     ("nvidia.com/mig-",),
     "Prefixes of extended resources that count as a GPU: the device plugin names MIG slices "
     "nvidia.com/mig-<profile>, such as nvidia.com/mig-1g.5gb. An empty list turns MIG matching off.",
 )
-ALLOWED_RUNTIME_CLASSES = Option(
+_ALLOWED_RUNTIME_CLASSES = ListOption(
     names.ALLOWED_RUNTIME_CLASSES,
     ("nvidia",),
     "RuntimeClass names a GPU pod may use; messages suggest the first.",
@@ -68,7 +68,7 @@ ALLOWED_RUNTIME_CLASSES = Option(
 # homelab-ai program declares one with the device plugin); NFD's PCI vendor label with the
 # device-plugin chart's NFD config (values.yaml `nfd.worker.config`); GFD's gpu.count and
 # gpu.product (k8s-device-plugin README, "Catalog of Labels"). GFD never writes gpu.present.
-GPU_NODE_LABELS = Option(
+_GPU_NODE_LABELS = ListOption(
     names.GPU_NODE_LABELS,
     ("nvidia.com/gpu.present", "feature.node.kubernetes.io/pci-10de.present", "nvidia.com/gpu.count",
      "nvidia.com/gpu.product"),
@@ -77,13 +77,13 @@ GPU_NODE_LABELS = Option(
     "(NFD), nvidia.com/gpu.count and nvidia.com/gpu.product (GFD).",
     min_items=1,
 )
-MUTABLE_TAGS = Option(
+_MUTABLE_TAGS = ListOption(
     names.MUTABLE_TAGS,
     ("latest",),
     "Image tags that are moved to new images; an image with no tag at all always counts as mutable.",
 )
 
-ACCESS_ANNOTATIONS = Option(
+_ACCESS_ANNOTATIONS = ListOption(
     names.ACCESS_ANNOTATIONS,
     (
         "nginx.ingress.kubernetes.io/whitelist-source-range",
@@ -92,7 +92,7 @@ ACCESS_ANNOTATIONS = Option(
     ),
     "Route annotations that guard an app when set: a source allowlist, a forward-auth URL, or middlewares that apply them.",
 )
-ACKNOWLEDGED_ACCESS = Option(
+_ACKNOWLEDGED_ACCESS = ListOption(
     names.ACKNOWLEDGED_ACCESS,
     ("gateway-enforced",),
     "Values of the route annotation homelab-ai/access that vouch for it: `gateway-enforced`, the Gateway applies "
@@ -101,7 +101,7 @@ ACKNOWLEDGED_ACCESS = Option(
 
 
 @dataclass(frozen=True)
-class Flag:
+class FlagOption:
     """One policy config property: true or false."""
 
     key: str
@@ -121,7 +121,7 @@ class Flag:
 # transformDevicePluginCtrForCDI), and containerd injects the allocated GPU under its default
 # runtime: NVIDIA's CDI page says workloads allocated through the device plugin need no change,
 # and a runtime class is optional. Talos 1.13 enables CDI in containerd by default.
-CDI_INJECTION = Flag(
+_CDI_INJECTION = FlagOption(
     names.CDI_INJECTION,
     False,
     "The GPU nodes' container runtime injects the GPUs the device plugin allocates as CDI devices "
@@ -130,7 +130,7 @@ CDI_INJECTION = Flag(
 
 
 @dataclass(frozen=True)
-class Count:
+class CountOption:
     """One policy config property: a whole number of at least 1."""
 
     key: str
@@ -148,20 +148,21 @@ class Count:
         return self.default
 
 
-GPUS = Count(names.GPUS, 1, "Physical GPUs the stack's GPU nodes have.")
-REPLICAS_PER_GPU = Count(
+_GPUS = CountOption(names.GPUS, 1, "Physical GPUs the stack's GPU nodes have.")
+_REPLICAS_PER_GPU = CountOption(
     names.REPLICAS_PER_GPU, 1,
     "Pods each GPU holds at once: 1 when exclusive, the device plugin's time-slicing replicas otherwise.",
 )
 
 
-OPTIONS: Mapping[str, Option | Count | Flag] = {
+OPTIONS: Mapping[str, ListOption | CountOption | FlagOption] = {
     option.key: option
     for option in (
-        GPU_RESOURCE_NAMES, GPU_RESOURCE_PREFIXES, ALLOWED_RUNTIME_CLASSES, GPU_NODE_LABELS, MUTABLE_TAGS,
-        ACCESS_ANNOTATIONS, ACKNOWLEDGED_ACCESS, GPUS, REPLICAS_PER_GPU, CDI_INJECTION,
+        _GPU_RESOURCE_NAMES, _GPU_RESOURCE_PREFIXES, _ALLOWED_RUNTIME_CLASSES, _GPU_NODE_LABELS, _MUTABLE_TAGS,
+        _ACCESS_ANNOTATIONS, _ACKNOWLEDGED_ACCESS, _GPUS, _REPLICAS_PER_GPU, _CDI_INJECTION,
     )
 }
+"""Every option, by its key (names.py)."""
 
 
 def schema_properties(policy: str) -> dict[str, dict[str, Any]]:
@@ -186,13 +187,13 @@ class Settings:
     @classmethod
     def read(cls, config: Mapping[str, Any]) -> Settings:
         return cls(
-            gpu=GpuResources(GPU_RESOURCE_NAMES.read(config), GPU_RESOURCE_PREFIXES.read(config)),
-            runtime_classes=ALLOWED_RUNTIME_CLASSES.read(config),
-            cdi_injection=CDI_INJECTION.read(config),
-            gpu_node_labels=GPU_NODE_LABELS.read(config),
-            mutable_tags=MUTABLE_TAGS.read(config),
-            gpus=GPUS.read(config),
-            replicas_per_gpu=REPLICAS_PER_GPU.read(config),
-            access_annotations=ACCESS_ANNOTATIONS.read(config),
-            acknowledged_access=ACKNOWLEDGED_ACCESS.read(config),
+            gpu=GpuResources(_GPU_RESOURCE_NAMES.read(config), _GPU_RESOURCE_PREFIXES.read(config)),
+            runtime_classes=_ALLOWED_RUNTIME_CLASSES.read(config),
+            cdi_injection=_CDI_INJECTION.read(config),
+            gpu_node_labels=_GPU_NODE_LABELS.read(config),
+            mutable_tags=_MUTABLE_TAGS.read(config),
+            gpus=_GPUS.read(config),
+            replicas_per_gpu=_REPLICAS_PER_GPU.read(config),
+            access_annotations=_ACCESS_ANNOTATIONS.read(config),
+            acknowledged_access=_ACKNOWLEDGED_ACCESS.read(config),
         )

@@ -50,9 +50,5 @@ POLICY_OPTIONS: Mapping[str, tuple[str, ...]] = MappingProxyType({
 })
 """Each policy, in the pack's order, with the option keys its config schema declares."""
 
-POLICIES = tuple(POLICY_OPTIONS)
-
-
-def taking(key: str) -> tuple[str, ...]:
-    """The policies whose config schema declares ``key``."""
-    return tuple(policy for policy, keys in POLICY_OPTIONS.items() if key in keys)
+# Where the homelab-ai program says who answers for access to an app it exposes.
+ACCESS_ANNOTATION = "homelab-ai/access"

@@ -2,12 +2,12 @@
 level, description and config schema.
 
 A resource policy reads one resource's pod template; a stack policy sees every resource with its
-options (`protect`) and can relate them. A new rule is a validator in `rules` and one entry here.
+options (`protect`) and can relate them. A new rule is a validator in `pod_rules` or `stack_rules` and one entry here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -21,8 +21,9 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from . import rules
+from . import pod_rules, stack_rules
 from .config import Settings, schema_properties
+from .dispatch import pod_template
 from .names import (
     DEFAULT_DENY,
     GPU_CAPACITY,
@@ -34,9 +35,11 @@ from .names import (
     RECREATE_STRATEGY,
     RUNTIME_CLASS,
 )
-from .workloads import PodTemplate, pod_template
+from .protocol import PodTemplate
+from .stack_rules import StackResource, Violation
 
 PodRule = Callable[[PodTemplate, Settings], list[str]]
+StackRule = Callable[[Sequence[StackResource], Settings], list[Violation]]
 
 
 def pod_policy(
@@ -67,11 +70,16 @@ def pod_policy(
 def stack_policy(
     name: str,
     description: str,
-    validate: Callable[[StackValidationArgs, ReportViolation], None],
+    rule: StackRule,
     *,
     enforcement_level: EnforcementLevel,
     severity: Severity,
 ) -> StackValidationPolicy:
+    def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+        resources = [StackResource(r.resource_type, r.name, r.urn, r.props, bool(r.opts.protect)) for r in args.resources]
+        for violation in rule(resources, Settings.read(args.get_config())):
+            report_violation(violation.message, violation.urn)
+
     return StackValidationPolicy(
         name=name,
         description=description,
@@ -82,41 +90,13 @@ def stack_policy(
     )
 
 
-def _stack_resources(args: StackValidationArgs) -> list[rules.StackResource]:
-    return [rules.StackResource(r.resource_type, r.name, r.urn, r.props, bool(r.opts.protect)) for r in args.resources]
-
-
-def _protected_claims(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    for violation in rules.unprotected_claim_violations(_stack_resources(args), Settings.read(args.get_config()).gpu):
-        report_violation(violation.message, violation.urn)
-
-
-def _guarded_routes(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    settings = Settings.read(args.get_config())
-    for violation in rules.unguarded_route_violations(
-        _stack_resources(args), settings.gpu, settings.access_annotations, settings.acknowledged_access
-    ):
-        report_violation(violation.message, violation.urn)
-
-
-def _default_deny(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    for violation in rules.missing_default_deny_violations(_stack_resources(args), Settings.read(args.get_config()).gpu):
-        report_violation(violation.message, violation.urn or None)
-
-
-def _gpu_capacity(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    settings = Settings.read(args.get_config())
-    for message in rules.capacity_violations(_stack_resources(args), settings.gpu, settings.gpus, settings.replicas_per_gpu):
-        report_violation(message, None)
-
-
 POLICIES: list[Policy] = [
     pod_policy(
         RUNTIME_CLASS,
         "Pods that ask for a GPU must set runtimeClassName to the NVIDIA RuntimeClass; under the default "
         "runtime the container starts without the GPU's devices and libraries, unless the runtime injects "
         "GPUs through CDI (cdiInjection).",
-        lambda pod, settings: rules.runtime_class_violations(
+        lambda pod, settings: pod_rules.runtime_class_violations(
             pod, settings.gpu, settings.runtime_classes, settings.cdi_injection
         ),
         enforcement_level=EnforcementLevel.MANDATORY,
@@ -126,7 +106,7 @@ POLICIES: list[Policy] = [
         RECREATE_STRATEGY,
         "Deployments whose pods ask for a GPU must use strategy.type Recreate; a rolling update (the "
         "Kubernetes default) starts the new pod while the old one holds the GPU, and the new pod stays Pending.",
-        lambda pod, settings: rules.update_strategy_violations(pod, settings.gpu),
+        lambda pod, settings: pod_rules.update_strategy_violations(pod, settings.gpu),
         enforcement_level=EnforcementLevel.MANDATORY,
         severity=Severity.HIGH,
     ),
@@ -134,7 +114,7 @@ POLICIES: list[Policy] = [
         GPU_NODE_PINNING,
         "Pods that ask for a GPU should select GPU nodes by label (nodeSelector or required node affinity), "
         "so that they land, or wait, only where the GPU stack runs.",
-        lambda pod, settings: rules.node_pinning_violations(pod, settings.gpu, settings.gpu_node_labels),
+        lambda pod, settings: pod_rules.node_pinning_violations(pod, settings.gpu, settings.gpu_node_labels),
         enforcement_level=EnforcementLevel.ADVISORY,
         severity=Severity.MEDIUM,
     ),
@@ -142,7 +122,7 @@ POLICIES: list[Policy] = [
         GPU_MEMORY_LIMIT,
         "Containers that ask for a GPU should set a memory limit; loading a model can otherwise take all "
         "of the node's memory.",
-        lambda pod, settings: rules.memory_limit_violations(pod, settings.gpu),
+        lambda pod, settings: pod_rules.memory_limit_violations(pod, settings.gpu),
         enforcement_level=EnforcementLevel.ADVISORY,
         severity=Severity.MEDIUM,
     ),
@@ -150,7 +130,7 @@ POLICIES: list[Policy] = [
         IMMUTABLE_IMAGES,
         "Containers should run images pinned by a version tag or a digest, not `latest` or no tag, so "
         "that a restart never pulls a different image.",
-        lambda pod, settings: rules.mutable_image_violations(pod, settings.mutable_tags),
+        lambda pod, settings: pod_rules.mutable_image_violations(pod, settings.mutable_tags),
         enforcement_level=EnforcementLevel.ADVISORY,
         severity=Severity.LOW,
     ),
@@ -159,7 +139,7 @@ POLICIES: list[Policy] = [
         "PersistentVolumeClaims in a namespace that runs a GPU workload should be protected "
         "Pulumi resources, and a chart should mount an existing claim rather than own one; they hold "
         "models and outputs that take hours to rebuild.",
-        _protected_claims,
+        stack_rules.unprotected_claim_violations,
         enforcement_level=EnforcementLevel.ADVISORY,
         severity=Severity.MEDIUM,
     ),
@@ -167,7 +147,7 @@ POLICIES: list[Policy] = [
         GPU_CAPACITY,
         "The GPU pods the stack runs, and the extra pod a RollingUpdate starts, must fit the "
         "cluster's GPUs (gpus x replicasPerGpu); a pod beyond capacity stays Pending.",
-        _gpu_capacity,
+        stack_rules.capacity_violations,
         enforcement_level=EnforcementLevel.MANDATORY,
         severity=Severity.HIGH,
     ),
@@ -175,7 +155,7 @@ POLICIES: list[Policy] = [
         GUARDED_ROUTES,
         "Routes into a GPU app's namespace should carry a source allowlist or forward-auth, or say "
         "that the Gateway applies one; GPU apps such as Ollama and ComfyUI authenticate no one.",
-        _guarded_routes,
+        stack_rules.unguarded_route_violations,
         enforcement_level=EnforcementLevel.ADVISORY,
         severity=Severity.HIGH,
     ),
@@ -183,7 +163,7 @@ POLICIES: list[Policy] = [
         DEFAULT_DENY,
         "Namespaces that run GPU apps should deny ingress by default with a NetworkPolicy, so only "
         "what a policy names can reach apps that authenticate no one.",
-        _default_deny,
+        stack_rules.missing_default_deny_violations,
         enforcement_level=EnforcementLevel.ADVISORY,
         severity=Severity.MEDIUM,
     ),
