@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from offline_preview.capture import run_program  # noqa: E402
-from policy_pack_config import stack_file_config  # noqa: E402
+from stack_config.stack_files import stack_file_config  # noqa: E402
 
 PROGRAMS = {"homelab": ROOT / "__main__.py", "bare": ROOT / "bench" / "bare_program.py"}
 

@@ -1,38 +1,18 @@
-"""Which node labels mark a GPU node, and who writes them in each plugin mode.
+"""The NFD rule that writes `nvidia.com/gpu.present` in device-plugin mode.
 
-GPU pods select these labels (`gpu.nodeSelector`); a label nobody writes leaves them Pending
-on a fresh node.
+GPU pods select that label (`gpu.nodeSelector`); a label nobody writes leaves them Pending
+on a fresh node. Which labels each mode writes is the platform table's (stack_config/platforms.py).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-# The node label every GPU node gets from this stack's plumbing, whatever the mode writes it:
-# the GPU Operator's controller sets it on nodes with an NVIDIA PCI device
-# (NVIDIA/gpu-operator controllers/state_manager.go, commonGPULabelKey); with the device plugin
-# the program's own NodeFeatureRule below sets it. GFD never does (k8s-device-plugin README,
-# "Catalog of Labels"), and the plugin chart's values.yaml names it only as a manual override.
-GPU_PRESENT_LABEL = "nvidia.com/gpu.present"
-# NVIDIA's PCI vendor ID; NFD as the plugin chart configures it (worker `deviceLabelFields:
-# [vendor]`, classes 02 and 03) labels such nodes feature.node.kubernetes.io/pci-10de.present.
-NVIDIA_PCI_VENDOR = "10de"
+from stack_config.platforms import GPU_PRESENT_LABEL, NVIDIA_PCI_VENDOR
+
 # PCI classes of a GPU: VGA-compatible (0300) and 3D controller (0302). The card's HDMI audio
 # function shares the vendor ID but not the class.
 GPU_PCI_CLASSES = ("0300", "0302")
-
-# Node labels each plugin mode's plumbing writes on a GPU node, for the policy pack's pinning
-# rule: NFD's PCI label (device-plugin chart 0.17.4 values.yaml `nfd.worker.config`; the GPU
-# Operator's NFD subchart likewise), GFD's catalog (k8s-device-plugin README "Catalog of
-# Labels"; the operator runs GFD too) and GPU_PRESENT_LABEL. With `none` the cluster's own
-# plumbing decides, so only `gpu.nodeSelector` is known.
-GPU_NODE_LABELS: dict[str, tuple[str, ...]] = {
-    "device-plugin": (GPU_PRESENT_LABEL, f"feature.node.kubernetes.io/pci-{NVIDIA_PCI_VENDOR}.present",
-                      "nvidia.com/gpu.count", "nvidia.com/gpu.product"),
-    "gpu-operator": (GPU_PRESENT_LABEL, f"feature.node.kubernetes.io/pci-{NVIDIA_PCI_VENDOR}.present",
-                     "nvidia.com/gpu.count", "nvidia.com/gpu.product"),
-    "none": (),
-}
 
 
 def gpu_present_rule() -> dict[str, Any]:

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 from cluster import GPU_NODE, Cluster
-from policy_pack_config import stack_file_config
 from workspace import Workspace
 
 from offline_preview.capture import run_program
+from stack_config.stack_files import stack_file_config
 
 STACK = "homelab"
 CACHES = [("ollama", "ollama-models"), ("comfyui", "comfyui-data")]

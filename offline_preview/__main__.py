@@ -11,13 +11,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from policy_pack_config import (
-    PROJECT_DIR,
-    parse_stack_file_config,
-    policy_pack_config,
-    stack_file_config,
-)
+from policy_pack_config import policy_pack_config
 from stack_config import PROJECT, ConfigError
+from stack_config.stack_files import PROJECT_DIR, parse_stack_file_config, stack_file_config
 
 from .capture import run_program
 from .engine import PolicyConfigError, PolicyEngine, read_policy_pack_config

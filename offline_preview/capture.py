@@ -27,8 +27,8 @@ from pulumi.runtime import mocks, rpc, settings
 from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_in_stack
 
-from policy_pack_config import PROJECT_DIR
 from stack_config import PROJECT
+from stack_config.stack_files import PROJECT_DIR
 
 
 @dataclass

@@ -1,12 +1,20 @@
 """The stack's configuration: read once, validated whole, handed on as frozen dataclasses.
 
-    values.py    value parsers (one value in, the typed value or Rejected out)
-    runtime_settings.py  parsers of Ollama's environment and ComfyUI's flags, from each app's source
-    platforms.py what each Talos release gives the node, and the defaults that follow from gpu.platform
-    schema.py    FIELDS: every key the program reads, its parser, default, description, attribute
-    model.py     the frozen dataclasses a component receives
-    checks.py    rules between keys, over those dataclasses
-    reading.py   reading every `homelab-ai:*` key, parsing the rows, building the dataclasses
+From the leaves up (no module imports one above it):
+
+    vocabulary.py        the closed vocabularies (Literals) and the project's name
+    values.py            value parsers (one value in, the typed value or Rejected out)
+    ollama_settings.py   Ollama's server environment, from its source
+    comfyui_settings.py  ComfyUI's command-line flags, from its source
+    platforms.py         the platform table: what each Talos release gives the GPU node
+    model.py             the frozen dataclasses a component receives
+    problems.py          what a refused config reports
+    schema.py            FIELDS: every key the program reads, its parser, default, description, attribute
+    defaults.py          the defaults that follow from other keys (the platform's, each mode's)
+    checks.py            rules between keys, over the dataclasses
+    reading.py           reading every `homelab-ai:*` key, parsing the rows, building the dataclasses
+    stack_files.py       the same from Pulumi.<stack>.yaml and Pulumi.yaml, for the tools without the CLI
+    reference.py         docs/configuration.md from FIELDS
 
 Components never read ``pulumi.Config`` themselves.
 """
@@ -14,39 +22,22 @@ Components never read ``pulumi.Config`` themselves.
 from stack_config.model import (
     Access,
     AppConfig,
-    ChartRef,
     ComfyUIConfig,
     ExposureConfig,
-    ExposureKind,
     GpuConfig,
-    GpuMetrics,
-    GpuPlugin,
-    ImageRef,
     OllamaConfig,
-    Resources,
     Route,
-    SharingStrategy,
     StackConfig,
     Storage,
 )
-from stack_config.platforms import PLATFORM_DEFAULTS, PLATFORMS, DriverLine, PlatformName
 from stack_config.problems import ConfigError, Problem
-from stack_config.reading import (
-    DEFAULT_GPU_NAMESPACE,
-    DEFAULT_KEEP_ALIVE,
-    parse_stack_config,
-    read_stack_config,
-    runtime_config,
-    runtime_secret_keys,
-)
-from stack_config.schema import CONTROLLER_IMPLEMENTATIONS, EXPOSURE_KINDS, FIELDS, GPU_PLUGINS, PROJECT, SECTIONS, SHARING_STRATEGIES, Field
-from stack_config.values import Rejected, quantity_value
+from stack_config.reading import parse_stack_config, read_stack_config
+from stack_config.schema import FIELDS, SECTIONS, Field
+from stack_config.values import quantity_value
+from stack_config.vocabulary import PROJECT
 
 __all__ = [
-    "Access", "AppConfig", "ChartRef", "ComfyUIConfig", "ConfigError", "DEFAULT_GPU_NAMESPACE", "DEFAULT_KEEP_ALIVE",
-    "CONTROLLER_IMPLEMENTATIONS", "DriverLine", "EXPOSURE_KINDS", "ExposureConfig", "ExposureKind", "FIELDS", "Field", "GPU_PLUGINS", "GpuConfig",
-    "GpuMetrics", "GpuPlugin", "ImageRef", "OllamaConfig", "PLATFORMS", "PLATFORM_DEFAULTS", "PROJECT", "PlatformName",
-    "Problem", "Rejected", "Resources", "Route", "SECTIONS", "SHARING_STRATEGIES",
-    "SharingStrategy", "StackConfig", "Storage", "parse_stack_config", "quantity_value", "read_stack_config",
-    "runtime_config", "runtime_secret_keys",
+    "Access", "AppConfig", "ComfyUIConfig", "ConfigError", "ExposureConfig", "FIELDS", "Field", "GpuConfig",
+    "OllamaConfig", "PROJECT", "Problem", "Route", "SECTIONS", "StackConfig", "Storage", "parse_stack_config",
+    "quantity_value", "read_stack_config",
 ]

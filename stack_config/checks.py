@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from stack_config.comfyui_settings import comfyui_flag_value, flag_bytes, mebibytes
 from stack_config.model import AppConfig, ExposureConfig, GpuConfig, StackConfig
+from stack_config.ollama_settings import ollama_env_conflict
 from stack_config.platforms import (
     COMFYUI_TAG_FOR_DRIVER,
     CUDA_MIN_DRIVER,
@@ -13,9 +15,8 @@ from stack_config.platforms import (
     version_key,
 )
 from stack_config.problems import Problem
-from stack_config.schema import CONTROLLER_IMPLEMENTATIONS
-from stack_config.runtime_settings import comfyui_flag_value, flag_bytes, mebibytes, ollama_env_conflict
 from stack_config.values import quantity_value
+from stack_config.vocabulary import CONTROLLER_IMPLEMENTATIONS, GPU_PLUGINS
 
 
 def consistency_problems(config: StackConfig) -> list[Problem]:
@@ -74,7 +75,7 @@ def consistency_problems(config: StackConfig) -> list[Problem]:
                                     f"a namespace other than the GPU plumbing's ({gpu.namespace!r}, gpu.namespace or its "
                                     f"default for gpu.plugin {gpu.plugin!r}), which runs privileged"))
 
-    problems += _runtime_settings_problems(config)
+    problems += _app_settings_problems(config)
     if gpu.metrics.service_monitor and not gpu.metrics.enabled:
         problems.append(Problem("gpu.metrics.serviceMonitor", True, "false while gpu.metrics.enabled is false (it monitors the exporter)"))
     if gpu.metrics.enabled and gpu.plugin == "none":
@@ -139,12 +140,9 @@ def platform_problems(config: StackConfig) -> list[Problem]:
     if driver not in platform.drivers:
         problems.append(Problem("gpu.driver", driver, f"one of {', '.join(repr(d) for d in platform.drivers)}: "
                                 f"the driver lines Talos ships for gpu.platform {name!r}"))
-    if name == "talos-1.13" and plugin == "device-plugin":
-        # siderolabs/docs talos/v1.13 lifecycle-management/upgrading-talos.mdx: uninstall the
-        # nvidia-device-plugin chart and delete the `nvidia` RuntimeClass before upgrading.
-        problems.append(Problem("gpu.plugin", plugin,
-                                "'gpu-operator' or 'none' on talos-1.13: Talos 1.13 switched to CDI, and the device-plugin mode's "
-                                "chart and program-declared RuntimeClass `nvidia` must be gone before the upgrade (docs/platforms.md)"))
+    if plugin in platform.refused_plugins:
+        accepted = " or ".join(repr(p) for p in GPU_PLUGINS if p not in platform.refused_plugins)
+        problems.append(Problem("gpu.plugin", plugin, f"{accepted} on {name}: {platform.refused_plugins[plugin]}"))
     minimum = platform.min_gpu_operator_version
     version = gpu.gpu_operator_chart.version
     broken, fixed = GPU_OPERATOR_FAILS_ON_TALOS
@@ -174,7 +172,7 @@ def platform_problems(config: StackConfig) -> list[Problem]:
     return problems
 
 
-def _runtime_settings_problems(config: StackConfig) -> list[Problem]:
+def _app_settings_problems(config: StackConfig) -> list[Problem]:
     problems: list[Problem] = []
     conflict = ollama_env_conflict(config.ollama.env)
     if conflict:

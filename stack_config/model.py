@@ -8,19 +8,19 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
-from typing import Literal, Mapping, Optional
+from typing import Mapping, Optional
 
-from stack_config.platforms import PLATFORM_DEFAULTS, DriverLine, PlatformName
 from stack_config.values import duration_seconds, quantity_value
-
-GpuPlugin = Literal["device-plugin", "gpu-operator", "none"]
-SharingStrategy = Literal["exclusive", "time-slicing"]
-ExposureKind = Literal["none", "gateway", "ingress"]
-# How the Gateway or ingress controller's traffic reaches the app pods (components/network_policies.py,
-# PROXY_POD_LABELS): Cilium's own Gateway/Ingress as its `ingress` identity; the others from their proxy pods.
-ControllerImplementation = Literal["cilium", "envoy-gateway", "traefik", "ingress-nginx", "other"]
-ManagerSecurityLevel = Literal["strong", "normal", "normal-", "weak"]
-Scheme = Literal["http", "https"]
+from stack_config.vocabulary import (
+    ControllerImplementation,
+    DriverLine,
+    ExposureKind,
+    GpuPlugin,
+    ManagerSecurityLevel,
+    PlatformName,
+    Scheme,
+    SharingStrategy,
+)
 
 
 @dataclass(frozen=True)
@@ -89,16 +89,10 @@ class GpuConfig:
     metrics: GpuMetrics
     taints: tuple[tuple[str, Optional[str], str], ...]
     """Taints the GPU nodes carry besides the GPU resource's own: (key, value or None, effect)."""
-
-    @property
-    def cdi(self) -> bool:
-        """The node's containerd injects GPUs as CDI devices."""
-        return PLATFORM_DEFAULTS[self.platform].cdi
-
-    @property
-    def driver_install_dir(self) -> Optional[str]:
-        """The GPU Operator's hostPaths.driverInstallDir; None keeps the chart's default."""
-        return PLATFORM_DEFAULTS[self.platform].driver_install_dir
+    cdi: bool
+    """The node's containerd injects GPUs as CDI devices (the platform's)."""
+    driver_install_dir: Optional[str]
+    """The GPU Operator's hostPaths.driverInstallDir (the platform's); None keeps the chart's default."""
 
     @property
     def tolerations(self) -> list[dict[str, str]]:

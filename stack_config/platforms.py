@@ -1,24 +1,19 @@
-"""What each GPU node platform (a Talos release) gives the stack, and the defaults that follow from it.
+"""What each GPU node platform (a Talos release) gives the stack: one table entry per release.
 
-Keys whose default is "the platform's" are left empty in ``schema.FIELDS`` and filled here from
-``gpu.platform`` and ``gpu.driver``; checks.py refuses the combinations the Talos guides say fail.
+Keys whose default is "the platform's" are left empty in ``schema.FIELDS`` and filled from its
+entry by defaults.py; checks.py refuses the combinations an entry says fail. A new Talos release
+is one entry here, plus the facts of the charts it pins (tests/chart_values/).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, Mapping, Optional, get_args
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Mapping, Optional
 
 from stack_config.values import Rejected
-
-if TYPE_CHECKING:
-    from stack_config.model import GpuPlugin
-
-PlatformName = Literal["talos-1.12", "talos-1.13"]
-DriverLine = Literal["570", "580", "595"]
-PLATFORMS: tuple[PlatformName, ...] = get_args(PlatformName)
-DRIVER_LINES: tuple[DriverLine, ...] = get_args(DriverLine)
+from stack_config.vocabulary import DRIVER_LINES, DriverLine, GpuPlugin, PlatformName
 
 
 @dataclass(frozen=True)
@@ -36,6 +31,8 @@ class Platform:
     """Containerd injects GPUs as CDI devices (Talos 1.13 enables CDI by default)."""
     driver_install_dir: Optional[str] = None
     """Where the Talos driver extension puts the driver, for the GPU Operator's hostPaths."""
+    refused_plugins: Mapping[GpuPlugin, str] = field(default_factory=dict)
+    """Plugin modes the release's guide says fail, each with the reason config gives."""
 
 
 # The containerd runtime handler the Talos nvidia-container-toolkit extension registers, on every
@@ -62,9 +59,38 @@ GPU_OPERATOR_FAILS_ON_TALOS = ("v26.3.0", "v26.3.1")
 PLATFORM_DEFAULTS: Mapping[PlatformName, Platform] = {
     "talos-1.12": Platform(plugin="device-plugin", drivers=("570", "580"), runtime_class="nvidia",
                            gpu_operator_version="v25.10.1", min_gpu_operator_version=None),
+    # siderolabs/docs talos/v1.13 lifecycle-management/upgrading-talos.mdx: uninstall the
+    # nvidia-device-plugin chart and delete the `nvidia` RuntimeClass before upgrading.
     "talos-1.13": Platform(plugin="gpu-operator", drivers=("580", "595"), runtime_class=None,
                            gpu_operator_version="v26.3.3", min_gpu_operator_version="v26.3.1",
-                           cdi=True, driver_install_dir="/usr/local"),
+                           cdi=True, driver_install_dir="/usr/local",
+                           refused_plugins=MappingProxyType({"device-plugin": (
+                               "Talos 1.13 switched to CDI, and the device-plugin mode's chart and program-declared "
+                               "RuntimeClass `nvidia` must be gone before the upgrade (docs/platforms.md)")})),
+}
+
+# The node label every GPU node gets from this stack's plumbing, whatever the mode writes it:
+# the GPU Operator's controller sets it on nodes with an NVIDIA PCI device
+# (NVIDIA/gpu-operator controllers/state_manager.go, commonGPULabelKey); with the device plugin
+# the program's own NodeFeatureRule (components/gpu_node_labels.py) sets it. GFD never does
+# (k8s-device-plugin README, "Catalog of Labels"), and the plugin chart's values.yaml names it only
+# as a manual override.
+GPU_PRESENT_LABEL = "nvidia.com/gpu.present"
+# NVIDIA's PCI vendor ID; NFD as the plugin chart configures it (worker `deviceLabelFields:
+# [vendor]`, classes 02 and 03) labels such nodes feature.node.kubernetes.io/pci-10de.present.
+NVIDIA_PCI_VENDOR = "10de"
+
+# Node labels each plugin mode's plumbing writes on a GPU node, for the policy pack's pinning
+# rule: NFD's PCI label (device-plugin chart 0.17.4 values.yaml `nfd.worker.config`; the GPU
+# Operator's NFD subchart likewise), GFD's catalog (k8s-device-plugin README "Catalog of
+# Labels"; the operator runs GFD too) and GPU_PRESENT_LABEL. With `none` the cluster's own
+# plumbing decides, so only `gpu.nodeSelector` is known.
+PLUGIN_NODE_LABELS: Mapping[GpuPlugin, tuple[str, ...]] = {
+    "device-plugin": (GPU_PRESENT_LABEL, f"feature.node.kubernetes.io/pci-{NVIDIA_PCI_VENDOR}.present",
+                      "nvidia.com/gpu.count", "nvidia.com/gpu.product"),
+    "gpu-operator": (GPU_PRESENT_LABEL, f"feature.node.kubernetes.io/pci-{NVIDIA_PCI_VENDOR}.present",
+                     "nvidia.com/gpu.count", "nvidia.com/gpu.product"),
+    "none": (),
 }
 
 # The ComfyUI image per driver line. CUDA 13.0 images need driver 580 or newer: on 570 the
@@ -113,18 +139,3 @@ def driver_line(value: Any) -> DriverLine:
         if written == line:
             return line
     raise Rejected("one of " + ", ".join(repr(d) for d in DRIVER_LINES) + " (the NVIDIA driver branch on the node)")
-
-
-def platform_values(values: Mapping[str, Any]) -> dict[str, Any]:
-    """The keys left empty that mean "the platform's", filled from gpu.platform (and gpu.driver)."""
-    platform = PLATFORM_DEFAULTS[values["gpu.platform"]]
-    driver = values["gpu.driver"] or platform.drivers[0]
-    tag = values["comfyui.image.tag"] or COMFYUI_TAG_FOR_DRIVER[driver]
-    return {
-        "gpu.plugin": values["gpu.plugin"] or platform.plugin,
-        "gpu.driver": driver,
-        "gpu.runtimeClass": values["gpu.runtimeClass"] or platform.runtime_class,
-        "gpu.gpuOperator.version": values["gpu.gpuOperator.version"] or platform.gpu_operator_version,
-        "comfyui.image.tag": tag,
-        "comfyui.disableXformers": xformers_advice(tag) if values["comfyui.disableXformers"] is None else values["comfyui.disableXformers"],
-    }

@@ -8,7 +8,7 @@ from typing import Any
 
 import pulumi
 
-from stack_config.schema import PROJECT
+from stack_config.vocabulary import PROJECT
 
 
 @dataclass(frozen=True)

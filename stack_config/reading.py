@@ -18,20 +18,12 @@ from typing import Any, Collection, Mapping, TypeVar, get_type_hints
 import pulumi.runtime.config
 
 from stack_config.checks import consistency_problems
+from stack_config.defaults import platform_attributes, resolved_values
 from stack_config.model import StackConfig
-from stack_config.platforms import platform_values
 from stack_config.problems import ConfigError, Problem
-from stack_config.runtime_settings import comfyui_args_with_upload_size, comfyui_upload_size
-from stack_config.schema import FIELDS, PROJECT, SECTIONS, Field
+from stack_config.schema import FIELDS, SECTIONS, Field
 from stack_config.values import Rejected
-
-# How Ollama keeps an idle model in VRAM unless the stack says otherwise: Ollama's own default on
-# a card it has to itself, and short enough on a shared card that ComfyUI gets the memory back
-# soon after a chat ends.
-DEFAULT_KEEP_ALIVE = {"exclusive": "5m", "time-slicing": "1m"}
-
-# Where each GPU plugin mode lives unless the stack says otherwise.
-DEFAULT_GPU_NAMESPACE = {"device-plugin": "nvidia-device-plugin", "gpu-operator": "gpu-operator"}
+from stack_config.vocabulary import PROJECT
 
 _MISSING = object()
 SECRET = "[secret]"
@@ -194,23 +186,13 @@ def _construct(cls: type[T], values: Mapping[str, Any]) -> T:
 
 def _section(section: str, values: Mapping[str, Any], resolved: Mapping[str, Any]) -> Any:
     rows: list[Field] = [f for f in FIELDS if f.section == section]
+    attributes = {f.attribute: resolved.get(f.key, values[f.key]) for f in rows}
+    if section == "gpu":
+        attributes.update(platform_attributes(values))
     # The section's dataclass is the type of its attribute of StackConfig.
-    return _construct(_attribute_types(StackConfig)[section], {f.attribute: resolved.get(f.key, values[f.key]) for f in rows})
+    return _construct(_attribute_types(StackConfig)[section], attributes)
 
 
 def _build(values: Mapping[str, Any]) -> StackConfig:
-    # The defaults that depend on the platform, then those that depend on a mode.
-    platform = platform_values(values)
-    kind, plugin, strategy = values["exposure.kind"], platform["gpu.plugin"], values["gpu.sharing.strategy"]
-    upload_size = comfyui_upload_size(values["comfyui.route.maxUploadSize"], values["comfyui.extraArgs"])
-    resolved = {
-        **platform,
-        "comfyui.route.maxUploadSize": upload_size,
-        "comfyui.extraArgs": comfyui_args_with_upload_size(values["comfyui.extraArgs"], upload_size),
-        "gpu.namespace": None if plugin == "none" else values["gpu.namespace"] or DEFAULT_GPU_NAMESPACE[plugin],
-        "ollama.keepAlive": values["ollama.keepAlive"] or DEFAULT_KEEP_ALIVE[strategy],
-        "exposure.controller.implementation": None if kind == "none" else values["exposure.controller.implementation"],
-        "exposure.controllerNamespace": None if kind == "none" else (
-            values["exposure.controllerNamespace"] or (values["exposure.gateway.namespace"] if kind == "gateway" else None)),
-    }
+    resolved = resolved_values(values)
     return StackConfig(**{section: _section(section, values, resolved) for section in SECTIONS})

@@ -13,7 +13,8 @@ from typing import Any
 
 import yaml
 
-from stack_config.schema import FIELDS, PROJECT, SECTIONS
+from stack_config.schema import FIELDS, SECTIONS
+from stack_config.vocabulary import PROJECT
 
 REFERENCE = Path(__file__).resolve().parent.parent / "docs" / "configuration.md"
 

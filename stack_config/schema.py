@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Optional, get_args
+from typing import Any, Callable, Optional
 
-from stack_config.model import ControllerImplementation, ExposureKind, GpuPlugin, SharingStrategy
-from stack_config.platforms import PLATFORMS, driver_line
-from stack_config.runtime_settings import comfyui_args, ollama_env
+from stack_config.comfyui_settings import comfyui_args
+from stack_config.ollama_settings import ollama_env
+from stack_config.platforms import driver_line
 from stack_config.values import (
     absolute_path,
     annotation_key,
@@ -40,18 +40,20 @@ from stack_config.values import (
     repository_url,
     resource_name,
     route_timeout,
-    taint_list,
     scrape_interval,
+    taint_list,
     whole_number,
 )
+from stack_config.vocabulary import (
+    CONTROLLER_IMPLEMENTATIONS,
+    EXPOSURE_KINDS,
+    GPU_PLUGINS,
+    MANAGER_SECURITY_LEVELS,
+    PLATFORMS,
+    SHARING_STRATEGIES,
+)
 
-PROJECT = "homelab-ai"
 SECTIONS = ("gpu", "exposure", "ollama", "comfyui")
-
-GPU_PLUGINS: tuple[GpuPlugin, ...] = get_args(GpuPlugin)
-SHARING_STRATEGIES: tuple[SharingStrategy, ...] = get_args(SharingStrategy)
-EXPOSURE_KINDS: tuple[ExposureKind, ...] = get_args(ExposureKind)
-CONTROLLER_IMPLEMENTATIONS: tuple[ControllerImplementation, ...] = get_args(ControllerImplementation)
 
 # A model cache below 1 Gi holds no model worth pulling; a pod below 64 Mi does not start Python.
 MIN_STORAGE = "1Gi"
@@ -247,7 +249,7 @@ FIELDS: tuple[Field, ...] = (
           "(xFormers fails on Blackwell), off otherwise."),
     Field("comfyui", "dataPath", absolute_path, "/root",
           "Where the data PVC is mounted: the yanwk images keep ComfyUI, models and outputs under /root."),
-    Field("comfyui", "managerSecurityLevel", one_of("strong", "normal", "normal-", "weak"), "normal",
+    Field("comfyui", "managerSecurityLevel", one_of(*MANAGER_SECURITY_LEVELS), "normal",
           "ComfyUI-Manager `security_level`, written before every start (the images ship `weak`: install anything from the "
           "browser). `normal` still lets anyone who reaches the UI install, update and remove node packs from the default "
           "channel and restart ComfyUI; `strong` blocks those (docs/security.md)."),

@@ -12,7 +12,7 @@ from tree_edits import changed_config
 
 from offline_preview.capture import Capture, run_program
 from offline_preview.engine import PolicyEngine
-from policy_pack_config import stack_file_config
+from stack_config.stack_files import stack_file_config
 
 
 def pytest_sessionfinish(session):

@@ -13,6 +13,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pulumi.runtime.rpc import UNKNOWN
+from tree_edits import DELETE, changed  # noqa: F401 (the corpus's own vocabulary for its users)
+
 from gpu_policies.names import (  # noqa: F401 (the corpus's vocabulary for its users)
     DEFAULT_DENY,
     GPU_CAPACITY,
@@ -24,9 +27,6 @@ from gpu_policies.names import (  # noqa: F401 (the corpus's vocabulary for its 
     RECREATE_STRATEGY,
     RUNTIME_CLASS,
 )
-from pulumi.runtime.rpc import UNKNOWN
-from tree_edits import DELETE, changed  # noqa: F401 (the corpus's own vocabulary for its users)
-
 from offline_preview.engine import Diagnostic, PolicyEngine
 
 RESOURCE_POLICIES = frozenset({RUNTIME_CLASS, RECREATE_STRATEGY, GPU_NODE_PINNING, GPU_MEMORY_LIMIT, IMMUTABLE_IMAGES})

@@ -9,8 +9,8 @@ import pytest
 
 from components.exposure import ROUTE_ACCEPTED
 from offline_preview.capture import Capture
-from policy_pack_config import parse_stack_file_config
 from stack_config import ConfigError
+from stack_config.stack_files import parse_stack_file_config
 
 APPS = ["ollama", "comfyui"]
 UNPROTECTED = {"access": {"allowedSources": [], "forwardAuthUrl": "", "public": False}}

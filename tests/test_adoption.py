@@ -7,8 +7,8 @@ import shlex
 
 import pytest
 
-from policy_pack_config import PROJECT_DIR
 from offline_preview.capture import Capture
+from stack_config.stack_files import PROJECT_DIR
 
 GPU_DOC = (PROJECT_DIR / "docs" / "gpu-nodes.md").read_text()
 RUNTIME_CLASS = "kubernetes:node.k8s.io/v1:RuntimeClass"

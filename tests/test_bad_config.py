@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pulumi
 import pytest
-
 from tree_edits import DELETE
+
 from stack_config import ConfigError
 
 CASES = [

@@ -6,7 +6,7 @@ import re
 
 from offline_preview.capture import run_program
 from offline_preview.engine import PolicyEngine
-from policy_pack_config import PROJECT_DIR, stack_file_config
+from stack_config.stack_files import PROJECT_DIR, stack_file_config
 
 NOOP_PACK = PROJECT_DIR / "bench" / "noop_pack"
 

@@ -6,12 +6,12 @@ import re
 import shlex
 
 import pytest
-
 from cli_config import cli_typed, config_rm, config_set
 from tree_edits import changed_config
+
 from offline_preview.capture import Capture, run_program
-from policy_pack_config import PROJECT_DIR, parse_stack_file_config
 from stack_config import FIELDS, ConfigError, Field, Problem, StackConfig, parse_stack_config
+from stack_config.stack_files import PROJECT_DIR, parse_stack_file_config
 
 README = (PROJECT_DIR / "README.md").read_text()
 

@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from offline_preview.capture import run_program
-from policy_pack_config import stack_file_config
 from stack_config import FIELDS, SECTIONS, ConfigError, parse_stack_config
+from stack_config.stack_files import stack_file_config
 
 HOMELAB = stack_file_config("homelab")
 

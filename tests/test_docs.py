@@ -6,14 +6,14 @@ import re
 
 import pytest
 import yaml
+
 from gpu_policies import reference as policy_table
 from gpu_policies.names import GPU_CAPACITY
 from gpu_policies.pack import POLICIES
-
-from policy_pack_config import PROJECT_DIR
 from stack_config import FIELDS, SECTIONS
 from stack_config.reference import REFERENCE, render
 from stack_config.reference import main as reference_main
+from stack_config.stack_files import PROJECT_DIR
 
 README = (PROJECT_DIR / "README.md").read_text()
 PULUMI_YAML = (PROJECT_DIR / "Pulumi.yaml").read_text()

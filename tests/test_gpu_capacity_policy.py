@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from tree_edits import changed_config
 from policy_corpus import (
     GPU_CAPACITY,
     TYPES,
@@ -16,11 +15,13 @@ from policy_corpus import (
     release,
 )
 from pulumi.runtime.rpc import UNKNOWN
+from tree_edits import changed_config
 
 from offline_preview.capture import run_program
 from offline_preview.engine import Diagnostic, PolicyEngine, Resource
 from offline_preview.preview import analyzer_resources
-from policy_pack_config import parse_stack_file_config, policy_pack_config
+from policy_pack_config import policy_pack_config
+from stack_config.stack_files import parse_stack_file_config
 
 EXCLUSIVE = {"gpu.sharing": {"strategy": "exclusive"}}
 

@@ -8,11 +8,12 @@ import json
 import pytest
 from chart_value_paths import paths_unknown_to_chart
 from tree_edits import changed_config
-from offline_preview.preview import analyzer_resources
-from offline_preview.capture import Capture, run_program
 
-from policy_pack_config import parse_stack_file_config, policy_pack_config
+from offline_preview.capture import Capture, run_program
+from offline_preview.preview import analyzer_resources
+from policy_pack_config import policy_pack_config
 from stack_config import ConfigError, parse_stack_config
+from stack_config.stack_files import parse_stack_file_config
 
 METRICS_ON = {"gpu.metrics": {"enabled": True}}
 OPERATOR = {"gpu.plugin": "gpu-operator", "gpu.namespace": "", "gpu.sharing": {"strategy": "exclusive"}}

@@ -14,8 +14,9 @@ to receive, and say so in that commit.
 
 from __future__ import annotations
 
-from offline_preview.capture import Capture
 from registration_summary import golden_summary, summary_json
+
+from offline_preview.capture import Capture
 
 
 def test_homelab_registers_exactly_its_golden_summary(homelab: Capture):

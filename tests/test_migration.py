@@ -14,10 +14,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
-from offline_preview.capture import Capture, Registration, run_program
 from registration_summary import registration_summary
 from tree_edits import DELETE, changed_config
+
+from offline_preview.capture import Capture, Registration, run_program
 
 STEP_1 = {"gpu.plugin": "none", "ollama.enabled": False, "comfyui.enabled": False}
 STEP_2 = {

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from network_flows import External, Pod, Policies
 
 from components.ollama_release import MODEL_PULL_SCRIPT
-from network_flows import External, Policies, Pod
 from offline_preview.capture import Capture
 
 JOB = "kubernetes:batch/v1:Job"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from network_flows import Entity, External, Pod, Policies
 
-from network_flows import Entity, External, Policies, Pod
 from offline_preview.capture import Capture
 
 OLLAMA = Pod("ollama", {"app.kubernetes.io/name": "ollama", "app.kubernetes.io/instance": "ollama",

@@ -13,7 +13,7 @@ from tree_edits import changed_config
 from offline_preview.__main__ import main
 from offline_preview.engine import PolicyConfigError
 from offline_preview.preview import display_type
-from policy_pack_config import PROJECT_DIR
+from stack_config.stack_files import PROJECT_DIR
 
 
 def offline_preview(*args: str) -> subprocess.CompletedProcess[str]:

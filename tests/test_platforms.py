@@ -5,17 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from chart_value_paths import paths_unknown_to_chart
+from policy_corpus import RUNTIME_CLASS, TYPES, manifest, pod_spec
+from tree_edits import DELETE, changed_config
+
 from gpu_policies.dispatch import pod_template
 from gpu_policies.pod_rules import runtime_class_violations
 from gpu_policies.protocol import GpuResources
-from policy_corpus import RUNTIME_CLASS, TYPES, manifest, pod_spec
+from offline_preview.capture import Capture, run_program
 from offline_preview.engine import PolicyEngine
 from offline_preview.preview import analyzer_resources
-from policy_pack_config import parse_stack_file_config, policy_pack_config
-from offline_preview.capture import Capture, run_program
-from tree_edits import DELETE, changed_config
+from policy_pack_config import policy_pack_config
+from stack_config.stack_files import parse_stack_file_config
 
 RUNTIME_CLASS_TYPE = "kubernetes:node.k8s.io/v1:RuntimeClass"
 TALOS_1_13 = {"gpu": {"platform": "talos-1.13"}, "comfyui.image.tag": DELETE, "comfyui.disableXformers": DELETE}

@@ -39,7 +39,8 @@ from pulumi.runtime.proto import analyzer_pb2
 from offline_preview.capture import Capture
 from offline_preview.engine import POLICY_PACK_DIR, Diagnostic, PolicyEngine, Resource, struct
 from offline_preview.preview import analyzer_resources
-from policy_pack_config import policy_pack_config, read_stack_file
+from policy_pack_config import policy_pack_config
+from stack_config.stack_files import read_stack_file
 
 
 def analyze_case(engine: PolicyEngine, case: Case) -> list[Diagnostic]:

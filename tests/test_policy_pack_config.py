@@ -34,7 +34,6 @@ from policy_corpus import (
     pod_spec,
     workload,
 )
-
 from pulumi.runtime.proto import analyzer_pb2
 
 from offline_preview.engine import Resource, parse_policy_pack_config, reconcile_policy_pack_config

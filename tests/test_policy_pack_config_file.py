@@ -8,8 +8,9 @@ import subprocess
 import sys
 
 import pytest
-from tree_edits import changed_config
 from google.protobuf import json_format
+from tree_edits import changed_config
+
 from gpu_policies.names import (
     DEFAULT_DENY,
     GUARDED_ROUTES,
@@ -17,16 +18,11 @@ from gpu_policies.names import (
     PACK,
     POLICY_OPTIONS,
 )
-
 from offline_preview.capture import run_program
 from offline_preview.engine import Resource, struct
 from offline_preview.preview import analyzer_resources
-from policy_pack_config import (
-    PROJECT_DIR,
-    main,
-    parse_stack_file_config,
-    policy_pack_config,
-)
+from policy_pack_config import main, policy_pack_config
+from stack_config.stack_files import PROJECT_DIR, parse_stack_file_config
 
 
 def test_homelab_writes_its_capacity_runtime_class_and_labels():

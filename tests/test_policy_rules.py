@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from policy_corpus import TYPES, manifest, pod_spec, release
 
 from gpu_policies.charts import ChartValue
 from gpu_policies.config import OPTIONS, Settings
@@ -13,7 +14,6 @@ from gpu_policies.names import ALLOWED_RUNTIME_CLASSES, GPU_RESOURCE_PREFIXES
 from gpu_policies.pod_rules import runtime_class_violations, update_strategy_violations
 from gpu_policies.protocol import GpuResources
 from gpu_policies.readers import Malformed, gpu_count, image_tag
-from policy_corpus import TYPES, manifest, pod_spec, release
 
 DEFAULT = Settings.read({})
 

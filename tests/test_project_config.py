@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from offline_preview.capture import language_host_config, run_program
-from policy_pack_config import project_config_defaults, stack_file_config
 from stack_config import SECTIONS
+from stack_config.stack_files import project_config_defaults, stack_file_config
 
 
 def test_a_stack_file_without_a_section_gets_the_declared_empty_object(tmp_path):

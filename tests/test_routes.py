@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import pytest
 
 from stack_config import ConfigError, parse_stack_config

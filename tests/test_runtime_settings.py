@@ -7,8 +7,8 @@ import json
 from typing import Any
 
 import pytest
-from offline_preview.capture import Capture
 
+from offline_preview.capture import Capture
 from stack_config import ConfigError, parse_stack_config
 
 

@@ -9,6 +9,8 @@ from typing import get_type_hints
 import pytest
 
 from stack_config import FIELDS, SECTIONS, ConfigError, StackConfig, parse_stack_config, quantity_value
+from stack_config.defaults import platform_attributes
+from stack_config.vocabulary import PLATFORMS
 
 
 def test_an_empty_stack_gets_talos_1_13_the_default_apps_and_no_exposure():
@@ -106,7 +108,9 @@ def _leaf_attributes(cls: type, prefix: str = "") -> set[str]:
 
 
 @pytest.mark.parametrize("section", SECTIONS)
-def test_every_dataclass_field_is_filled_by_exactly_one_config_row(section):
+def test_every_dataclass_field_is_filled_by_exactly_one_config_row_or_the_platform(section):
     section_type = get_type_hints(StackConfig)[section]
     attributes = [f.attribute for f in FIELDS if f.section == section]
+    if section == "gpu":
+        attributes += list(platform_attributes({"gpu.platform": PLATFORMS[0]}))
     assert sorted(attributes) == sorted(_leaf_attributes(section_type))

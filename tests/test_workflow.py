@@ -6,7 +6,7 @@ from typing import Any
 
 import yaml
 
-from policy_pack_config import PROJECT_DIR
+from stack_config.stack_files import PROJECT_DIR
 
 WORKFLOW: dict[str, Any] = yaml.safe_load((PROJECT_DIR / ".github" / "workflows" / "preview.yml").read_text())
 JOBS: dict[str, Any] = WORKFLOW["jobs"]

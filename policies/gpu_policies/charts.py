@@ -18,6 +18,7 @@ from .protocol import (
 )
 from .readers import Malformed, gpu_count, mapping, pod_count, shown, surge_pods
 
+
 @dataclass(frozen=True)
 class ChartValue:
     """A key in a chart's values.yaml, by its dotted path, and the chart's own default for it."""

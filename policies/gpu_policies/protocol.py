@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any, Optional, Protocol, Union
 
 from .readers import Amount, Malformed, shown
+
 # With no strategy written, Kubernetes rolls a Deployment out with RollingUpdate (25% surge),
 # which starts the new pod before the old one has let go of its GPU.
 KUBERNETES_DEFAULT_STRATEGY = "RollingUpdate"

@@ -16,7 +16,6 @@ from .protocol import GpuResources, PodTemplate, gpus_per_pod
 from .readers import Malformed, dig, mapping, metadata_namespace, sequence, shown
 
 
-
 @dataclass(frozen=True)
 class StackResource:
     type: str
