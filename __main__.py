@@ -1,29 +1,31 @@
-"""homelab-ai: the GPU node's plumbing, Ollama and ComfyUI, from this stack's config."""
+"""homelab-ai: the GPU node's plumbing and every app of components/registry.py, from this stack's config."""
 
 import pulumi
 
-from components.comfyui_app import ComfyUIApp, ComfyUIAppArgs, comfyui_endpoint
+from components.app import AppArgs
 from components.gpu_node_stack import GpuNodeStack, GpuNodeStackArgs
 from components.network_policies import clients_of
-from components.ollama_release import OllamaRelease, OllamaReleaseArgs, ollama_endpoint
+from components.registry import APPS
 from stack_config import read_stack_config
 
 config = read_stack_config()
 # An app that lets another app's namespace in (`access.clientNamespaces`) is useless to it unless
 # that namespace's own egress fence lets it out too.
-apps = [ollama_endpoint(config.ollama), comfyui_endpoint(config.comfyui)]
+endpoints = [entry.endpoint(config.apps[entry.section]) for entry in APPS]
 
 gpu = GpuNodeStack("gpu", GpuNodeStackArgs(config=config.gpu))
-ollama = OllamaRelease("ollama", OllamaReleaseArgs(
-    config=config.ollama, exposure=config.exposure, gpu=gpu, reaches=clients_of(config.ollama.namespace, apps)))
-comfyui = ComfyUIApp("comfyui", ComfyUIAppArgs(
-    config=config.comfyui, exposure=config.exposure, gpu=gpu, reaches=clients_of(config.comfyui.namespace, apps)))
+apps = {
+    entry.section: entry.deploy(AppArgs(
+        config=config.apps[entry.section], exposure=config.exposure, gpu=gpu,
+        reaches=clients_of(config.apps[entry.section].namespace, endpoints)))
+    for entry in APPS
+}
 
-pulumi.export("ollamaUrl", ollama.external_url)
-pulumi.export("ollamaInternalUrl", ollama.internal_url)
-pulumi.export("comfyuiUrl", comfyui.external_url)
-pulumi.export("comfyuiInternalUrl", comfyui.internal_url)
-pulumi.export("namespaces", {"gpu": gpu.namespace, "ollama": ollama.namespace, "comfyui": comfyui.namespace})
+for entry in APPS:
+    external, internal = entry.outputs
+    pulumi.export(external, apps[entry.section].external_url)
+    pulumi.export(internal, apps[entry.section].internal_url)
+pulumi.export("namespaces", {"gpu": gpu.namespace, **{section: app.namespace for section, app in apps.items()}})
 pulumi.export("gpuRuntimeClass", gpu.runtime_class_name)
 pulumi.export("gpuCapacity", gpu.capacity)
-pulumi.export("gpuHolders", [name for name, app in (("ollama", config.ollama), ("comfyui", config.comfyui)) if app.gpu_demand])
+pulumi.export("gpuHolders", [section for section, app in config.apps.items() if app.gpu_demand])

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import Optional
 
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.exposure import expose_app
-from components.gpu_node_stack import GpuNodeStack
-from components.namespaces import app_namespace
-from components.network_policies import AppEndpoint, Peer
-from components.storage import protected_claim
-from stack_config import ComfyUIConfig, ExposureConfig
+from components.app import App, AppArgs
+from components.pod_security import container_security, pod_security
+from stack_config import ComfyUIConfig
 
 APP_NAME = "comfyui"
 POD_LABELS = {"app.kubernetes.io/name": APP_NAME, "app.kubernetes.io/part-of": "homelab-ai"}
@@ -29,12 +25,6 @@ STARTUP_WINDOW_SECONDS = STARTUP_PERIOD_SECONDS * STARTUP_FAILURES
 # progress deadline too.
 IMAGE_PULL_SECONDS = 600
 ROLLOUT_SECONDS = STARTUP_WINDOW_SECONDS + IMAGE_PULL_SECONDS
-# The images run as root and write only below the data volume: no capability, no privilege
-# escalation, no Kubernetes API token is needed.
-CONTAINER_SECURITY = k8s.core.v1.SecurityContextArgs(
-    allow_privilege_escalation=False,
-    capabilities=k8s.core.v1.CapabilitiesArgs(drop=["ALL"]),
-)
 
 # The images bake ComfyUI-Manager's config.ini with `security_level = weak`, and ComfyUI listens
 # on every address (`--listen`), which Manager counts as not local: at `weak` anyone who reaches
@@ -84,47 +74,17 @@ def _probe(period: int, failures: int) -> k8s.core.v1.ProbeArgs:
     )
 
 
-@dataclass
-class ComfyUIAppArgs:
-    config: ComfyUIConfig
-    """Namespace, image, resources, data storage and mount path, hostname, port, replicas."""
-    exposure: ExposureConfig
-    """How the web UI is reached from outside the cluster."""
-    gpu: GpuNodeStack
-    """Runtime class, node selector and GPU resource name come from here, and the app waits for it."""
-    reaches: Sequence[AppEndpoint] = ()
-    """Other apps that let ComfyUI's namespace in: its egress fence lets it out to them."""
+ComfyUIAppArgs = AppArgs[ComfyUIConfig]
 
 
-def comfyui_endpoint(config: ComfyUIConfig) -> AppEndpoint:
-    return AppEndpoint(Peer(config.namespace, POD_LABELS), config.port, config.access.client_namespaces)
-
-
-class ComfyUIApp(pulumi.ComponentResource):
+class ComfyUIApp(App[ComfyUIConfig]):
     """ComfyUI's web UI and API: Namespace, protected data PVC, Deployment, Service and route."""
 
-    namespace: pulumi.Output[str]
-    """Namespace the app and its data live in."""
-    claim_name: pulumi.Output[str]
-    """Name of the data PVC the program owns."""
-    internal_url: pulumi.Output[str]
-    """In-cluster URL of the UI."""
-    external_url: Optional[str]
-    """URL at the external hostname, or None when the app is not exposed."""
-
     def __init__(self, name: str, args: ComfyUIAppArgs, opts: Optional[pulumi.ResourceOptions] = None):
-        super().__init__("homelab:ai:ComfyUIApp", name, None, opts)
+        super().__init__("homelab:ai:ComfyUIApp", name, args, claim=CLAIM_NAME, claim_suffix="data", opts=opts)
         config = args.config
         gpu = args.gpu
-        child = pulumi.ResourceOptions(parent=self)
-
-        namespace = app_namespace(f"{name}-namespace", namespace=config.namespace, opts=child)
-        self.namespace = namespace.metadata.name
-
-        data = protected_claim(
-            f"{name}-data", claim_name=CLAIM_NAME, namespace=self.namespace, storage=config.storage, opts=child
-        )
-        self.claim_name = data.metadata.name
+        child = self.child
 
         labels = dict(POD_LABELS)
         k8s.apps.v1.Deployment(
@@ -143,9 +103,7 @@ class ComfyUIApp(pulumi.ComponentResource):
                     metadata=k8s.meta.v1.ObjectMetaArgs(labels=labels),
                     spec=k8s.core.v1.PodSpecArgs(
                         automount_service_account_token=False,
-                        security_context=k8s.core.v1.PodSecurityContextArgs(
-                            seccomp_profile=k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault"),
-                        ),
+                        security_context=pod_security(),
                         runtime_class_name=gpu.runtime_class_name,
                         node_selector=gpu.node_selector,
                         tolerations=gpu.pod_tolerations(),
@@ -160,7 +118,7 @@ class ComfyUIApp(pulumi.ComponentResource):
                             resources=k8s.core.v1.ResourceRequirementsArgs(
                                 requests={"cpu": "50m", "memory": "64Mi"}, limits={"memory": "256Mi"},
                             ),
-                            security_context=CONTAINER_SECURITY,
+                            security_context=container_security(),
                             volume_mounts=[k8s.core.v1.VolumeMountArgs(name="data", mount_path=config.data_path)],
                         )],
                         containers=[k8s.core.v1.ContainerArgs(
@@ -171,7 +129,7 @@ class ComfyUIApp(pulumi.ComponentResource):
                                 k8s.core.v1.EnvVarArgs(name="CLI_ARGS", value=cli_args(config)),
                             ],
                             ports=[k8s.core.v1.ContainerPortArgs(name="http", container_port=config.port)],
-                            security_context=CONTAINER_SECURITY,
+                            security_context=container_security(),
                             resources=k8s.core.v1.ResourceRequirementsArgs(
                                 requests=config.resources.requests(),
                                 limits={**config.resources.limits(), gpu.gpu_resource_name: str(config.gpus)},
@@ -217,14 +175,5 @@ class ComfyUIApp(pulumi.ComponentResource):
             opts=child,
         )
 
-        self.internal_url, self.external_url = expose_app(
-            name, app=config, exposure=args.exposure, namespace=self.namespace, service_name=service.metadata.name,
-            pod_labels=labels, reaches=args.reaches, opts=child,
-        )
-
-        self.register_outputs({
-            "namespace": self.namespace,
-            "claimName": self.claim_name,
-            "internalUrl": self.internal_url,
-            "externalUrl": self.external_url,
-        })
+        self.expose(service.metadata.name, labels)
+        self.finish()

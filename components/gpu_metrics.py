@@ -7,6 +7,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.chart_release import pinned_release
 from stack_config import GpuConfig
 
 # Helm waits (Release `timeout`, default 300 s; customTimeouts do not apply to a helm.v3.Release)
@@ -101,13 +102,10 @@ def dcgm_exporter_release(
     opts: pulumi.ResourceOptions,
 ) -> k8s.helm.v3.Release:
     """The exporter DaemonSet beside the device plugin, in the plugin's privileged namespace (it mounts the kubelet's pod-resources host path)."""
-    chart = config.metrics.dcgm_exporter_chart
-    return k8s.helm.v3.Release(
+    return pinned_release(
         name,
-        name="dcgm-exporter",
         chart="dcgm-exporter",
-        version=chart.version,
-        repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=chart.repository),
+        pin=config.metrics.dcgm_exporter_chart,
         namespace=namespace,
         values=dcgm_exporter_values(config, runtime_class=runtime_class),
         # Like the plugin's, its first install pulls its image before the DaemonSet is ready.

@@ -9,6 +9,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import yaml
 
+from components.chart_release import pinned_release
 from components.gpu_metrics import PLUMBING_INSTALL_SECONDS, dcgm_exporter_release, operator_dcgm_exporter_values
 from components.gpu_node_labels import gpu_present_rule
 from components.namespaces import namespace_with_pod_security
@@ -191,13 +192,11 @@ class GpuNodeStack(pulumi.ComponentResource):
                 runtime_class_name = runtime_class.metadata.name
                 plugin_after.append(runtime_class)
             self.runtime_class_name = runtime_class_name
-            plugin = k8s.helm.v3.Release(
+            plugin = pinned_release(
                 f"{name}-device-plugin",
-                name="nvidia-device-plugin",
                 chart="nvidia-device-plugin",
-                version=config.device_plugin_chart.version,
-                repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=config.device_plugin_chart.repository),
-                namespace=self.namespace,
+                pin=config.device_plugin_chart,
+                namespace=namespace.metadata.name,
                 values={
                     "runtimeClassName": runtime_class_name,
                     # NFD finds the card (feature.node.kubernetes.io/pci-10de.present) and GFD
@@ -228,13 +227,11 @@ class GpuNodeStack(pulumi.ComponentResource):
                     opts=pulumi.ResourceOptions(parent=self, depends_on=plugin_after),
                 )
         elif config.plugin == "gpu-operator":
-            k8s.helm.v3.Release(
+            pinned_release(
                 f"{name}-gpu-operator",
-                name="gpu-operator",
                 chart="gpu-operator",
-                version=config.gpu_operator_chart.version,
-                repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=config.gpu_operator_chart.repository),
-                namespace=self.namespace,
+                pin=config.gpu_operator_chart,
+                namespace=namespace.metadata.name,
                 values=gpu_operator_values(config),
                 timeout=PLUMBING_INSTALL_SECONDS,
                 opts=child,

@@ -15,7 +15,7 @@ from typing import Mapping, Optional, Sequence
 import pulumi
 import pulumi_kubernetes as k8s
 
-from stack_config import ExposureConfig
+from stack_config import AppConfig, ExposureConfig
 
 # Private, shared and link-local ranges: an app that can be told to fetch a URL (Ollama's
 # /api/pull, ComfyUI-Manager's installs) must not be turned against the LAN, the cluster or the
@@ -59,6 +59,11 @@ class AppEndpoint:
     pods: Peer
     port: int
     client_namespaces: tuple[str, ...]
+
+    @classmethod
+    def of(cls, app: AppConfig, pod_labels: Mapping[str, str]) -> AppEndpoint:
+        """The endpoint of the app ``app`` configures, whose Service selects ``pod_labels``."""
+        return cls(Peer(app.namespace, dict(pod_labels)), app.port, app.access.client_namespaces)
 
 
 def controller_peer(exposure: ExposureConfig) -> Optional[Peer]:

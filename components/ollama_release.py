@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
-from typing import Any, Optional, Sequence
+from typing import Any, Optional
 
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.exposure import expose_app
+from components.app import App, AppArgs
+from components.chart_release import pinned_release
 from components.gpu_node_stack import GpuNodeStack
-from components.namespaces import app_namespace
 from components.network_policies import AppEndpoint, Peer, allow_egress_to
-from components.storage import protected_claim
-from stack_config import ExposureConfig, OllamaConfig
+from components.pod_security import CONTAINER_SECURITY, POD_SECURITY, container_security, pod_security
+from stack_config import OllamaConfig
 
 # The Service is named after the release (the chart's fullname when the release name
 # contains the chart name), so the in-cluster URL stays ollama.ollama.svc.cluster.local.
@@ -23,10 +22,6 @@ RELEASE_NAME = "ollama"
 CLAIM_NAME = "ollama-models"
 # The chart's selector labels for this release: what the NetworkPolicy lets traffic in to.
 POD_LABELS = {"app.kubernetes.io/name": "ollama", "app.kubernetes.io/instance": RELEASE_NAME}
-# Ollama runs as root in its image and writes only below /root/.ollama: it needs no capability,
-# no privilege escalation and no Kubernetes API token.
-CONTAINER_SECURITY = {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}}
-POD_SECURITY = {"seccompProfile": {"type": "RuntimeDefault"}}
 
 # The model-pull Job's pods: let in to Ollama's port and out to it, and nothing like the
 # server's own labels.
@@ -146,53 +141,22 @@ def chart_values(
     }
 
 
-@dataclass
-class OllamaReleaseArgs:
-    config: OllamaConfig
-    """Namespace, chart pin, image, resources, cache storage, models, hostname, replicas."""
-    exposure: ExposureConfig
-    """How the API is reached from outside the cluster."""
-    gpu: GpuNodeStack
-    """Runtime class, node selector and GPU resource name come from here, and the release waits for it."""
-    reaches: Sequence[AppEndpoint] = ()
-    """Other apps that let Ollama's namespace in: its egress fence lets it out to them."""
+OllamaReleaseArgs = AppArgs[OllamaConfig]
 
 
-def ollama_endpoint(config: OllamaConfig) -> AppEndpoint:
-    return AppEndpoint(Peer(config.namespace, POD_LABELS), config.port, config.access.client_namespaces)
-
-
-class OllamaRelease(pulumi.ComponentResource):
+class OllamaRelease(App[OllamaConfig]):
     """Ollama's LLM API: a Helm release of the otwld chart and its protected model cache."""
 
-    namespace: pulumi.Output[str]
-    """Namespace the release and its cache live in."""
-    claim_name: pulumi.Output[str]
-    """Name of the model-cache PVC the program owns."""
-    internal_url: pulumi.Output[str]
-    """In-cluster URL of the API."""
-    external_url: Optional[str]
-    """URL at the external hostname, or None when the app is not exposed."""
-
     def __init__(self, name: str, args: OllamaReleaseArgs, opts: Optional[pulumi.ResourceOptions] = None):
-        super().__init__("homelab:ai:OllamaRelease", name, None, opts)
+        super().__init__("homelab:ai:OllamaRelease", name, args, claim=CLAIM_NAME, claim_suffix="models", opts=opts)
         config = args.config
-        child = pulumi.ResourceOptions(parent=self)
+        child = self.child
 
-        namespace = app_namespace(f"{name}-namespace", namespace=config.namespace, opts=child)
-        self.namespace = namespace.metadata.name
-
-        cache = protected_claim(
-            f"{name}-models", claim_name=CLAIM_NAME, namespace=self.namespace, storage=config.storage, opts=child
-        )
-        self.claim_name = cache.metadata.name
-
-        release = k8s.helm.v3.Release(
+        release = pinned_release(
             f"{name}-release",
-            name=RELEASE_NAME,
             chart="ollama",
-            version=config.chart.version,
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=config.chart.repository),
+            release_name=RELEASE_NAME,
+            pin=config.chart,
             namespace=self.namespace,
             values=chart_values(
                 config,
@@ -210,25 +174,16 @@ class OllamaRelease(pulumi.ComponentResource):
         # The release is named RELEASE_NAME, so its name output is never empty.
         service_name = release.name.apply(lambda given: given or RELEASE_NAME)
         pulls = bool(config.models_pull) and config.running_replicas > 0
-        self.internal_url, self.external_url = expose_app(
-            name, app=config, exposure=args.exposure, namespace=self.namespace, service_name=service_name,
-            pod_labels=POD_LABELS, own_clients=[Peer(config.namespace, MODEL_PULL_LABELS)] if pulls else [],
-            reaches=args.reaches, opts=child,
-        )
+        self.expose(service_name, POD_LABELS, own_clients=[Peer(config.namespace, MODEL_PULL_LABELS)] if pulls else [])
 
         if pulls:
             egress = allow_egress_to(
                 f"{name}-model-pull-egress", policy_name="model-pull-to-ollama", namespace=self.namespace,
-                from_labels=MODEL_PULL_LABELS, to=ollama_endpoint(config), opts=child,
+                from_labels=MODEL_PULL_LABELS, to=AppEndpoint.of(config, POD_LABELS), opts=child,
             )
             self._model_pull_job(name, config, args.gpu, depends_on=[release, egress])
 
-        self.register_outputs({
-            "namespace": self.namespace,
-            "claimName": self.claim_name,
-            "internalUrl": self.internal_url,
-            "externalUrl": self.external_url,
-        })
+        self.finish()
 
     def _model_pull_job(
         self, name: str, config: OllamaConfig, gpu: GpuNodeStack, depends_on: list[pulumi.Resource],
@@ -249,10 +204,7 @@ class OllamaRelease(pulumi.ComponentResource):
                         restart_policy="Never",
                         automount_service_account_token=False,
                         # The client needs no root: `restricted` holds for this pod.
-                        security_context=k8s.core.v1.PodSecurityContextArgs(
-                            run_as_non_root=True, run_as_user=65534, run_as_group=65534,
-                            seccomp_profile=k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault"),
-                        ),
+                        security_context=pod_security(run_as_non_root=True, run_as_user=65534, run_as_group=65534),
                         # On the GPU node, where the Ollama image is already pulled; it asks for no GPU.
                         node_selector=gpu.node_selector,
                         tolerations=gpu.pod_tolerations(),
@@ -269,10 +221,7 @@ class OllamaRelease(pulumi.ComponentResource):
                             resources=k8s.core.v1.ResourceRequirementsArgs(
                                 requests={"cpu": "50m", "memory": "64Mi"}, limits={"memory": "256Mi"},
                             ),
-                            security_context=k8s.core.v1.SecurityContextArgs(
-                                allow_privilege_escalation=False,
-                                capabilities=k8s.core.v1.CapabilitiesArgs(drop=["ALL"]),
-                            ),
+                            security_context=container_security(),
                         )],
                     ),
                 ),

@@ -22,7 +22,7 @@ from stack_config.vocabulary import CONTROLLER_IMPLEMENTATIONS, GPU_PLUGINS
 def consistency_problems(config: StackConfig) -> list[Problem]:
     problems = platform_problems(config)
     exposure = config.exposure
-    apps: tuple[tuple[str, AppConfig], ...] = (("ollama", config.ollama), ("comfyui", config.comfyui))
+    apps = tuple(config.apps.items())
 
     kind = exposure.kind
     needed: list[tuple[str, object]] = []
@@ -82,9 +82,11 @@ def consistency_problems(config: StackConfig) -> list[Problem]:
         problems.append(Problem("gpu.metrics.enabled", True,
                                 "false while gpu.plugin is 'none' (the GPU plumbing, and its exporter, are managed elsewhere)"))
 
-    if config.ollama.namespace == config.comfyui.namespace:
-        problems.append(Problem("comfyui.namespace", config.comfyui.namespace,
-                                "a namespace other than ollama.namespace (each app owns its namespace)"))
+    for index, (name, app) in enumerate(apps):
+        taken = next((other for other, earlier in apps[:index] if earlier.namespace == app.namespace), None)
+        if taken is not None:
+            problems.append(Problem(f"{name}.namespace", app.namespace,
+                                    f"a namespace other than {taken}.namespace (each app owns its namespace)"))
     return problems
 
 

@@ -6,6 +6,7 @@ with the defaults that depend on a mode already applied.
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 from dataclasses import dataclass
 from typing import Mapping, Optional
@@ -223,7 +224,14 @@ class ComfyUIConfig(AppConfig):
 
 @dataclass(frozen=True)
 class StackConfig:
+    """One attribute per config section; each app's section is an AppConfig (components/registry.py lists the apps)."""
+
     gpu: GpuConfig
     exposure: ExposureConfig
     ollama: OllamaConfig
     comfyui: ComfyUIConfig
+
+    @property
+    def apps(self) -> dict[str, AppConfig]:
+        """Every app's config, by its section, in the order of the sections."""
+        return {f.name: value for f in dataclasses.fields(self) if isinstance(value := getattr(self, f.name), AppConfig)}

@@ -8,17 +8,19 @@ generated from it (``python -m stack_config.reference``).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 from stack_config.comfyui_settings import comfyui_args
+from stack_config.model import StackConfig
 from stack_config.ollama_settings import ollama_env
 from stack_config.platforms import driver_line
 from stack_config.values import (
     absolute_path,
     annotation_key,
-    app_namespace,
+    app_namespace_name,
     boolean,
     byte_quantity,
     chart_version,
@@ -53,7 +55,8 @@ from stack_config.vocabulary import (
     SHARING_STRATEGIES,
 )
 
-SECTIONS = ("gpu", "exposure", "ollama", "comfyui")
+# One section per StackConfig attribute, in its order: a new app is a new attribute.
+SECTIONS = tuple(f.name for f in dataclasses.fields(StackConfig))
 
 # A model cache below 1 Gi holds no model worth pulling; a pod below 64 Mi does not start Python.
 MIN_STORAGE = "1Gi"
@@ -90,7 +93,7 @@ def _app_fields(section: str, *, namespace: str, image: tuple[str, str], port: i
     return [
         Field(section, "enabled", boolean, True,
               "Run the app; `false` keeps its namespace, data PVC and route and scales it to 0, freeing its GPU."),
-        Field(section, "namespace", app_namespace, namespace, "Namespace the app runs in."),
+        Field(section, "namespace", app_namespace_name, namespace, "Namespace the app runs in."),
         Field(section, "image.repository", image_repository, image[0], "Container image repository."),
         # An empty default tag is the platform's (platforms.platform_values).
         Field(section, "image.tag", image_tag if image[1] else optional(image_tag), image[1], tag_doc),

@@ -164,7 +164,7 @@ RESERVED_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease
 namespace_name = _matching(_DNS_LABEL_RE, "a Kubernetes namespace name (lowercase RFC 1123 label, at most 63 characters)", 63)
 
 
-def app_namespace(value: Any) -> str:
+def app_namespace_name(value: Any) -> str:
     # The program owns an app's namespace: `pulumi destroy` would delete it, and everything in it.
     if value in RESERVED_NAMESPACES:
         raise Rejected("a namespace of the app's own, not one Kubernetes keeps (" + ", ".join(RESERVED_NAMESPACES) + ")")
