@@ -102,7 +102,7 @@ def chart_values(
             # The chart adds the GPU limit and the nvidia.com/gpu toleration itself when this is
             # on; putting nvidia.com/gpu in resources.limits as well would be a second source.
             "gpu": {
-                "enabled": True,
+                "enabled": config.gpus > 0,
                 "type": "nvidia",
                 "number": config.gpus,
                 "nvidiaResource": gpu_resource_name,
@@ -158,12 +158,13 @@ class OllamaRelease(App[OllamaConfig]):
             release_name=RELEASE_NAME,
             pin=config.chart,
             namespace=self.namespace,
+            # With `gpus: 0` Ollama runs its models on the CPU, on any node, under the default runtime.
             values=chart_values(
                 config,
-                runtime_class=args.gpu.runtime_class_name,
-                node_selector=args.gpu.node_selector,
+                runtime_class=args.gpu.runtime_class_name if config.gpus else None,
+                node_selector=args.gpu.node_selector if config.gpus else {},
                 gpu_resource_name=args.gpu.gpu_resource_name,
-                gpu_tolerations=args.gpu.gpu_tolerations,
+                gpu_tolerations=args.gpu.gpu_tolerations if config.gpus else [],
                 claim_name=self.claim_name,
             ),
             # The first start pulls a multi-GB image (CUDA libraries included) before it is ready.
@@ -205,9 +206,10 @@ class OllamaRelease(App[OllamaConfig]):
                         automount_service_account_token=False,
                         # The client needs no root: `restricted` holds for this pod.
                         security_context=pod_security(run_as_non_root=True, run_as_user=65534, run_as_group=65534),
-                        # On the GPU node, where the Ollama image is already pulled; it asks for no GPU.
-                        node_selector=gpu.node_selector,
-                        tolerations=gpu.pod_tolerations(),
+                        # Beside the server (on the GPU node, unless it runs without one), where the Ollama
+                        # image is already pulled; it asks for no GPU.
+                        node_selector=gpu.node_selector if config.gpus else None,
+                        tolerations=gpu.pod_tolerations() if config.gpus else None,
                         containers=[k8s.core.v1.ContainerArgs(
                             name="pull",
                             # The pinned server image carries the `ollama` client.

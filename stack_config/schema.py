@@ -88,7 +88,8 @@ class Field:
 
 def _app_fields(section: str, *, namespace: str, image: tuple[str, str], port: int,
                 requests: tuple[str, str], limits: tuple[str, str], claim: str,
-                upload: tuple[str, str], tag_doc: str = "Container image tag (pinned; never `latest`).") -> list[Field]:
+                upload: tuple[str, str], gpus: tuple[int, str] = (1, ""),
+                tag_doc: str = "Container image tag (pinned; never `latest`).") -> list[Field]:
     upload_size = byte_quantity(MIN_UPLOAD, "100Mi or 1Gi")
     return [
         Field(section, "enabled", boolean, True,
@@ -100,7 +101,7 @@ def _app_fields(section: str, *, namespace: str, image: tuple[str, str], port: i
         Field(section, "hostname", optional(hostname), "", "External hostname; required unless `exposure.kind` is `none`."),
         Field(section, "port", whole_number(1, 65535), port, "Port the app listens on and its Service exposes."),
         Field(section, "replicas", whole_number(0, 100), 1, "Pod replicas while the app is enabled."),
-        Field(section, "gpus", whole_number(1, 8), 1, "GPUs each pod asks for (`gpu.resourceName`)."),
+        Field(section, "gpus", whole_number(gpus[0], 8), 1, f"GPUs each pod asks for (`gpu.resourceName`){gpus[1]}."),
         Field(section, "resources.requests.cpu", cpu_quantity, requests[0], "CPU request.",
               attr="resources.cpu_request"),
         Field(section, "resources.requests.memory", byte_quantity(MIN_MEMORY, "512Mi or 4Gi"), requests[1], "Host memory request.",
@@ -230,6 +231,7 @@ FIELDS: tuple[Field, ...] = (
     Field("ollama", "chart.repository", repository_url, "https://otwld.github.io/ollama-helm/", "otwld `ollama` chart repository."),
     *_app_fields("ollama", namespace="ollama", image=("ollama/ollama", "0.17.1"), port=11434,
                  requests=("1000m", "2Gi"), limits=("4000m", "4Gi"), claim="ollama-models",
+                 gpus=(0, "; `0` runs Ollama's models on the CPU, on any node, holding no GPU"),
                  upload=("100Mi", "Largest request body through the route (ingress body-size annotation): "
                                   "chat requests carry images base64-encoded.")),
     Field("ollama", "models.pull", model_list, [],

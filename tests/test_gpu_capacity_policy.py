@@ -52,8 +52,9 @@ def test_both_apps_on_one_exclusive_gpu_are_blocked_at_preview(engine, homelab_c
     {**EXCLUSIVE, "comfyui.enabled": False},
     {**EXCLUSIVE, "comfyui.replicas": 0},
     {**EXCLUSIVE, "gpu.count": 2},
+    {**EXCLUSIVE, "ollama.gpus": 0},
 ], ids=["homelab-time-slicing-2", "time-slicing-4", "exclusive-ollama-off", "exclusive-comfyui-off",
-        "exclusive-comfyui-scaled-to-zero", "exclusive-two-gpus"])
+        "exclusive-comfyui-scaled-to-zero", "exclusive-two-gpus", "exclusive-ollama-on-the-cpu"])
 def test_stacks_whose_gpu_pods_fit_pass(engine, homelab_config, changes):
     assert preview(engine, homelab_config, changes) == []
 
