@@ -76,20 +76,6 @@ class Capture:
     outputs: dict[str, Any] = field(default_factory=dict)
     error: Optional[BaseException] = None
 
-    def of_type(self, type_: str) -> list[Registration]:
-        return [r for r in self.registrations if r.type == type_]
-
-    def named(self, name: str) -> Registration:
-        found = [r for r in self.registrations if r.name == name]
-        assert len(found) == 1, f"expected one resource named {name!r}, found {[r.type for r in found]}"
-        return found[0]
-
-    def names(self) -> set[str]:
-        return {r.name for r in self.registrations}
-
-    def urn_of(self, name: str) -> str:
-        return self.named(name).urn
-
 
 class _EchoMocks(pulumi.runtime.Mocks):
     """Plays the provider: every resource's outputs are its inputs."""
@@ -143,7 +129,7 @@ class RecordingMonitor(mocks.MockMonitor):
 
 
 def run_program(
-    config: dict[str, Any], stack: str = "homelab", preview: bool = False, program: Path = PROJECT_DIR / "__main__.py",
+    config: dict[str, Any], stack: str = "homelab", program: Path = PROJECT_DIR / "__main__.py",
     secret_keys: Sequence[str] = (),
 ) -> Capture:
     """Runs ``program`` with ``config`` (a stack file's `config:` map, YAML values) and records it.
@@ -159,7 +145,7 @@ def run_program(
     given = {name: os.environ.get(name) for name in ("PULUMI_CONFIG", "PULUMI_CONFIG_SECRET_KEYS")}
     os.environ["PULUMI_CONFIG"] = json.dumps(language_host_config(config))
     os.environ["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps(list(secret_keys))
-    mocks.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor)
+    mocks.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
     # set_mocks installs a finished root stack of its own; the program gets a fresh one, as under the CLI.
     # (The SDK annotates the setter with Resource but resets it with None itself.)
     settings.set_root_resource(None)  # type: ignore[arg-type]

@@ -50,13 +50,9 @@ class Resource:
     type: str
     name: str
     properties: Properties
-    urn: str = ""
+    urn: str
     protect: bool = False
     parent: str = ""
-
-    @property
-    def resolved_urn(self) -> str:
-        return self.urn or f"urn:pulumi:test::homelab-ai::{self.type}::{self.name}"
 
 
 @dataclass(frozen=True)
@@ -162,16 +158,11 @@ class PolicyEngine:
             config.properties.update(properties)
         self._stub.Configure(request, timeout=CALL_SECONDS)
 
-    def analyze(
-        self, resource_type: str, name: str, props: Properties, urn: str = "", protect: bool = False, parent: str = ""
-    ) -> list[Diagnostic]:
-        return self.analyze_resource(Resource(resource_type, name, props, urn, protect, parent))
-
     def analyze_resource(self, resource: Resource) -> list[Diagnostic]:
         request = analyzer_pb2.AnalyzeRequest(
             type=resource.type,
             name=resource.name,
-            urn=resource.resolved_urn,
+            urn=resource.urn,
             properties=struct(resource.properties),
             options=analyzer_pb2.AnalyzerResourceOptions(protect=resource.protect, parent=resource.parent),
         )
@@ -183,7 +174,7 @@ class PolicyEngine:
                 analyzer_pb2.AnalyzerResource(
                     type=resource.type,
                     name=resource.name,
-                    urn=resource.resolved_urn,
+                    urn=resource.urn,
                     properties=struct(resource.properties),
                     options=analyzer_pb2.AnalyzerResourceOptions(protect=resource.protect, parent=resource.parent),
                     parent=resource.parent,

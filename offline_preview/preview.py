@@ -39,11 +39,11 @@ def analyze(engine: PolicyEngine, resources: Sequence[Resource], stack_urn: str)
     pkg/resource/deploy). AnalyzeStack's remediate level counts as mandatory.
     """
     violations = [
-        Violation(diagnostic, resource.resolved_urn)
+        Violation(diagnostic, resource.urn)
         for resource in resources
         for diagnostic in engine.analyze_resource(resource)
     ]
-    in_stack = {resource.resolved_urn for resource in resources}
+    in_stack = {resource.urn for resource in resources}
     for diagnostic in engine.analyze_stack(resources):
         if diagnostic.level == "remediate":
             diagnostic = Diagnostic(diagnostic.policy, "mandatory", diagnostic.message, diagnostic.urn, diagnostic.severity)

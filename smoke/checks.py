@@ -71,9 +71,6 @@ class AppChecks:
     def skip(self, check: str, reason: str) -> None:
         self.results.append(CheckResult(self.app, check, SKIP, None, reason))
 
-    def fail(self, check: str, reason: str) -> None:
-        self.results.append(CheckResult(self.app, check, FAIL, None, reason))
-
     def _record(self, check: str, status: str, start: float, detail: str) -> None:
         self.results.append(CheckResult(self.app, check, status, time.monotonic() - start, detail))
 

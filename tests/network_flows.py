@@ -22,6 +22,8 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional, Union
 
+from registrations import of_type
+
 from offline_preview.capture import Capture
 
 NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
@@ -111,8 +113,8 @@ def _entity_matches(entities: list[str], other: Endpoint) -> bool:
 
 class Policies:
     def __init__(self, capture: Capture):
-        self.network_policies = [r.inputs for r in capture.of_type(NETWORK_POLICY)]
-        self.cilium_policies = [r.inputs for r in capture.of_type(CILIUM_POLICY)]
+        self.network_policies = [r.inputs for r in of_type(capture, NETWORK_POLICY)]
+        self.cilium_policies = [r.inputs for r in of_type(capture, CILIUM_POLICY)]
 
     def _selecting(self, pod: Pod, direction: str) -> tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]]:
         """(rules of NetworkPolicies, rules of CiliumNetworkPolicies) that isolate ``pod`` in ``direction``."""

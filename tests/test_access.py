@@ -6,6 +6,7 @@ from __future__ import annotations
 import ipaddress
 
 import pytest
+from registrations import named, names, of_type
 
 from components.exposure import ROUTE_ACCEPTED
 from offline_preview.capture import Capture
@@ -27,7 +28,7 @@ def test_homelab_exposes_each_app_only_to_private_networks(homelab_config, homel
     access = getattr(parse_stack_file_config(homelab_config), app).access
     assert access.protected and not access.public and access.forward_auth_url is None
     assert access.allowed_sources and all(ipaddress.ip_network(source).is_private for source in access.allowed_sources)
-    assert homelab.named(f"{app}-route").inputs["metadata"]["annotations"] == {
+    assert named(homelab, f"{app}-route").inputs["metadata"]["annotations"] == {
         "homelab-ai/access": "gateway-enforced", "pulumi.com/waitFor": ROUTE_ACCEPTED}
 
 
@@ -48,7 +49,7 @@ def test_an_allowlist_of_every_address_is_refused_as_unacknowledged_public_expos
 def test_an_acknowledged_allowlist_of_every_address_is_a_public_route_not_a_guarded_one(run_with, app):
     capture = run_with({f"{app}.access": {"allowedSources": ["0.0.0.0/0", "::/0"], "public": True}})
     assert capture.error is None
-    assert capture.named(f"{app}-route").inputs["metadata"]["annotations"] == {"homelab-ai/access": "public", "pulumi.com/waitFor": ROUTE_ACCEPTED}
+    assert named(capture, f"{app}-route").inputs["metadata"]["annotations"] == {"homelab-ai/access": "public", "pulumi.com/waitFor": ROUTE_ACCEPTED}
 
 
 @pytest.mark.parametrize("app", APPS)
@@ -66,7 +67,7 @@ def test_exposing_an_unprotected_app_is_refused(run_with, app, kind):
 def test_public_exposure_needs_the_explicit_acknowledgement(run_with, app):
     capture = run_with({f"{app}.access": {"public": True}})
     assert capture.error is None
-    route = capture.named(f"{app}-route").inputs
+    route = named(capture, f"{app}-route").inputs
     assert route["spec"]["hostnames"] == [f"{app}.madhan.app"]
     assert route["metadata"]["annotations"] == {"homelab-ai/access": "public", "pulumi.com/waitFor": ROUTE_ACCEPTED}
 
@@ -81,7 +82,7 @@ def test_gateway_routes_do_not_pretend_to_filter_sources(run_with):
     capture = run_with({"exposure.gateway.enforcesAccess": False})
     assert _problem_keys(capture) == ["exposure.gateway.enforcesAccess", "exposure.gateway.enforcesAccess"]
     assert "will not pretend" in str(capture.error)
-    route = run_with({}).named("ollama-route").inputs
+    route = named(run_with({}), "ollama-route").inputs
     # The route says who answers for access, and claims no filter of its own.
     assert route["metadata"]["annotations"] == {"homelab-ai/access": "gateway-enforced", "pulumi.com/waitFor": ROUTE_ACCEPTED}
     assert "filters" not in str(route["spec"])
@@ -99,7 +100,7 @@ def test_ingress_carries_allowlist_and_forward_auth_in_the_class_annotations(run
                            "forwardAuthUrl": "http://oauth2-proxy.auth.svc/oauth2/auth"},
     })
     assert capture.error is None
-    assert capture.named("comfyui-ingress").inputs["metadata"]["annotations"] == {
+    assert named(capture, "comfyui-ingress").inputs["metadata"]["annotations"] == {
         "example.com/allow": "192.168.1.0/24,10.8.0.0/16",
         "example.com/auth": "http://oauth2-proxy.auth.svc/oauth2/auth",
     }
@@ -122,10 +123,10 @@ def _in(*names: str) -> dict:
     ("comfyui", 8188, {"app.kubernetes.io/name": "comfyui", "app.kubernetes.io/part-of": "homelab-ai"}),
 ])
 def test_app_namespaces_deny_ingress_but_the_app_port_from_ciliums_gateway(homelab: Capture, app, port, pod_labels):
-    deny = homelab.named(f"{app}-deny-ingress").inputs
+    deny = named(homelab, f"{app}-deny-ingress").inputs
     assert deny["metadata"] == {"name": "default-deny-ingress", "namespace": app}
     assert deny["spec"] == {"podSelector": {}, "policyTypes": ["Ingress"]}
-    gateway = homelab.named(f"{app}-allow-gateway").inputs
+    gateway = named(homelab, f"{app}-allow-gateway").inputs
     assert (gateway["apiVersion"], gateway["kind"]) == ("cilium.io/v2", "CiliumNetworkPolicy")
     assert gateway["metadata"] == {"name": "allow-gateway-to-app-port", "namespace": app}
     assert gateway["spec"] == {
@@ -136,14 +137,14 @@ def test_app_namespaces_deny_ingress_but_the_app_port_from_ciliums_gateway(homel
 
 @pytest.mark.parametrize("app", APPS)
 def test_no_rule_lets_the_gateways_whole_namespace_in(homelab: Capture, app):
-    for policy in homelab.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy"):
+    for policy in of_type(homelab, "kubernetes:networking.k8s.io/v1:NetworkPolicy"):
         for rule in policy.inputs["spec"].get("ingress", []):
             assert _in("kube-system") not in rule["from"], policy.name
 
 
 def test_the_gateway_rule_selects_the_pods_the_deployment_labels(homelab: Capture):
-    deployment_labels = homelab.named("comfyui-deployment").inputs["spec"]["template"]["metadata"]["labels"]
-    selector = homelab.named("comfyui-allow-gateway").inputs["spec"]["endpointSelector"]["matchLabels"]
+    deployment_labels = named(homelab, "comfyui-deployment").inputs["spec"]["template"]["metadata"]["labels"]
+    selector = named(homelab, "comfyui-allow-gateway").inputs["spec"]["endpointSelector"]["matchLabels"]
     assert selector.items() <= deployment_labels.items()
 
 
@@ -156,15 +157,15 @@ def test_the_gateway_rule_selects_the_pods_the_deployment_labels(homelab: Captur
 def test_other_gateways_are_let_in_by_their_proxy_pods_not_their_namespace(run_with, implementation, labels):
     capture = run_with({"exposure.controller.implementation": implementation, "exposure.controllerNamespace": "edge"})
     assert capture.error is None, capture.error
-    assert "comfyui-allow-gateway" not in capture.names()
-    rule = capture.named("comfyui-allow-app-port").inputs["spec"]["ingress"][0]
+    assert "comfyui-allow-gateway" not in names(capture)
+    rule = named(capture, "comfyui-allow-app-port").inputs["spec"]["ingress"][0]
     assert rule["from"] == [{**_in("edge"), "podSelector": {"matchLabels": labels}}]
 
 
 def test_other_implementations_take_the_stacks_pod_labels(run_with):
     capture = run_with({"exposure.controller": {"implementation": "other", "podLabels": {"app": "haproxy"}},
                         "exposure.controllerNamespace": "edge"})
-    assert capture.named("comfyui-allow-app-port").inputs["spec"]["ingress"][0]["from"] == [
+    assert named(capture, "comfyui-allow-app-port").inputs["spec"]["ingress"][0]["from"] == [
         {**_in("edge"), "podSelector": {"matchLabels": {"app": "haproxy"}}}]
 
 
@@ -180,7 +181,7 @@ def test_how_the_gateway_reaches_pods_must_be_said_and_consistent(run_with, chan
 
 @pytest.mark.parametrize("app", APPS)
 def test_egress_allows_dns_and_the_internet_but_not_private_or_link_local_ranges(homelab: Capture, app):
-    spec = homelab.named(f"{app}-egress").inputs["spec"]
+    spec = named(homelab, f"{app}-egress").inputs["spec"]
     assert spec["podSelector"] == {} and spec["policyTypes"] == ["Egress"]
     dns, internet = spec["egress"]
     assert dns["to"] == [{"namespaceSelector": {"matchExpressions": [
@@ -195,13 +196,13 @@ def test_egress_allows_dns_and_the_internet_but_not_private_or_link_local_ranges
 
 def test_client_namespaces_are_let_in_whole(run_with):
     capture = run_with({"ollama.access.clientNamespaces": ["open-webui", "n8n"]})
-    rule = capture.named("ollama-allow-app-port").inputs["spec"]["ingress"][0]
+    rule = named(capture, "ollama-allow-app-port").inputs["spec"]["ingress"][0]
     assert _in("n8n") in rule["from"] and _in("open-webui") in rule["from"]
 
 
 def test_a_fenced_client_namespace_is_let_out_to_the_app_it_may_reach(run_with):
     capture = run_with({"ollama.access.clientNamespaces": ["comfyui"]})
-    egress = capture.named("comfyui-egress-to-ollama").inputs
+    egress = named(capture, "comfyui-egress-to-ollama").inputs
     assert egress["metadata"] == {"name": "egress-to-ollama", "namespace": "comfyui"}
     assert egress["spec"] == {
         "podSelector": {},
@@ -210,19 +211,19 @@ def test_a_fenced_client_namespace_is_let_out_to_the_app_it_may_reach(run_with):
             "app.kubernetes.io/name": "ollama", "app.kubernetes.io/instance": "ollama"}}}],
             "ports": [{"protocol": "TCP", "port": 11434}]}],
     }
-    assert not [n for n in capture.names() if n.startswith("ollama-egress-to")]
+    assert not [n for n in names(capture) if n.startswith("ollama-egress-to")]
 
 
 def test_unexposed_app_without_clients_admits_nothing(run_with):
     capture = run_with({"exposure": {"kind": "none"}, "ollama.models.pull": []})
     assert capture.error is None
-    assert "ollama-allow-app-port" not in capture.names() and "ollama-deny-ingress" in capture.names()
+    assert "ollama-allow-app-port" not in names(capture) and "ollama-deny-ingress" in names(capture)
     assert not [r for r in capture.registrations if r.type == "kubernetes:cilium.io/v2:CiliumNetworkPolicy"]
 
 
 @pytest.mark.parametrize("app", APPS)
 def test_app_namespaces_enforce_baseline_and_warn_restricted(homelab: Capture, app):
-    assert homelab.named(f"{app}-namespace").inputs["metadata"]["labels"] == {
+    assert named(homelab, f"{app}-namespace").inputs["metadata"]["labels"] == {
         "pod-security.kubernetes.io/enforce": "baseline",
         "pod-security.kubernetes.io/audit": "restricted",
         "pod-security.kubernetes.io/warn": "restricted",
@@ -230,7 +231,7 @@ def test_app_namespaces_enforce_baseline_and_warn_restricted(homelab: Capture, a
 
 
 def test_comfyui_pods_get_no_api_token_and_no_privileges(homelab: Capture):
-    pod = homelab.named("comfyui-deployment").inputs["spec"]["template"]["spec"]
+    pod = named(homelab, "comfyui-deployment").inputs["spec"]["template"]["spec"]
     assert pod["automountServiceAccountToken"] is False
     assert pod["securityContext"] == {"seccompProfile": {"type": "RuntimeDefault"}}
     for container in pod["containers"] + pod["initContainers"]:
@@ -238,7 +239,7 @@ def test_comfyui_pods_get_no_api_token_and_no_privileges(homelab: Capture):
 
 
 def test_ollama_pods_get_no_api_token_and_no_privileges(homelab: Capture):
-    values = homelab.named("ollama-release").inputs["values"]
+    values = named(homelab, "ollama-release").inputs["values"]
     assert values["serviceAccount"] == {"automount": False}
     assert values["securityContext"] == {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}}
     assert values["podSecurityContext"] == {"seccompProfile": {"type": "RuntimeDefault"}}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from analyzer_inputs import resource
 from google.protobuf import json_format
 from policy_corpus import DEFAULT_DENY, GUARDED_ROUTES, manifest, pod_spec
 
@@ -60,7 +61,7 @@ def test_routes_outside_gpu_namespaces_are_left_alone(engine):
     web["metadata"]["namespace"] = "apps"
     route = {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "blog", "namespace": "blog"},
              "spec": {"rules": [{"host": "blog.example.com"}]}}
-    resources = [Resource("kubernetes:apps/v1:Deployment", "gpu", web), Resource(INGRESS, "blog", route)]
+    resources = [resource("kubernetes:apps/v1:Deployment", "gpu", web), resource(INGRESS, "blog", route)]
     assert _fired(engine, resources, GUARDED_ROUTES) == []
 
 
@@ -72,7 +73,7 @@ def test_gpu_namespace_without_default_deny_is_flagged(engine, homelab: Capture)
 
 
 def _policy(namespace: str, **spec) -> Resource:
-    return Resource(NETWORK_POLICY, f"np-{namespace}", {"metadata": {"name": "x", "namespace": namespace}, "spec": spec})
+    return resource(NETWORK_POLICY, f"np-{namespace}", {"metadata": {"name": "x", "namespace": namespace}, "spec": spec})
 
 
 @pytest.mark.parametrize("network_policy, denies", [
@@ -88,5 +89,5 @@ def _policy(namespace: str, **spec) -> Resource:
         "other-namespace", "malformed-selector"])
 def test_only_a_policy_selecting_every_pod_with_no_ingress_rule_counts_as_default_deny(engine, network_policy, denies):
     workload = manifest("Deployment", pod_spec())
-    resources = [Resource("kubernetes:apps/v1:Deployment", "gpu", workload), network_policy]
+    resources = [resource("kubernetes:apps/v1:Deployment", "gpu", workload), network_policy]
     assert bool(_fired(engine, resources, DEFAULT_DENY)) is not denies

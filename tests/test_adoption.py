@@ -6,6 +6,7 @@ import re
 import shlex
 
 import pytest
+from registrations import named, of_type, urn_of
 
 from offline_preview.capture import Capture
 from stack_config.stack_files import PROJECT_DIR
@@ -36,16 +37,16 @@ def object_id(registration) -> str:
 def test_an_existing_runtime_class_is_used_and_never_declared(run_with):
     capture = run_with({"gpu.createRuntimeClass": False})
     assert capture.error is None
-    assert capture.of_type(RUNTIME_CLASS) == []
-    assert capture.named("gpu-device-plugin").inputs["values"]["runtimeClassName"] == "nvidia"
-    assert capture.named("ollama-release").inputs["values"]["runtimeClassName"] == "nvidia"
-    assert capture.named("comfyui-deployment").inputs["spec"]["template"]["spec"]["runtimeClassName"] == "nvidia"
+    assert of_type(capture, RUNTIME_CLASS) == []
+    assert named(capture, "gpu-device-plugin").inputs["values"]["runtimeClassName"] == "nvidia"
+    assert named(capture, "ollama-release").inputs["values"]["runtimeClassName"] == "nvidia"
+    assert named(capture, "comfyui-deployment").inputs["spec"]["template"]["spec"]["runtimeClassName"] == "nvidia"
 
 
 def test_user_managed_plumbing_is_left_entirely_alone(run_with):
     capture = run_with({"gpu.plugin": "none", "gpu.namespace": ""})
     assert capture.error is None
-    gpu = capture.urn_of("gpu")
+    gpu = urn_of(capture, "gpu")
     assert not [r.name for r in capture.registrations if r.type in PLUMBING and r.parent == gpu]
     assert not [r.name for r in capture.registrations
                 if r.type == "kubernetes:core/v1:Namespace" and r.inputs["metadata"]["name"] == "nvidia-device-plugin"]
@@ -61,12 +62,12 @@ def commands() -> list[list[str]]:
 def test_each_import_command_adopts_exactly_what_the_program_declares(homelab: Capture, commands):
     for command in commands:
         _, _, type_, name, id_, *flags = command
-        registration = homelab.named(name)
+        registration = named(homelab, name)
         assert registration.type == type_
         assert object_id(registration) == id_
         parent = flags[flags.index("--parent") + 1]
         assert re.fullmatch(r"gpu=(.+)", parent)
-        assert registration.parent == homelab.urn_of("gpu")
+        assert registration.parent == urn_of(homelab, "gpu")
         assert parent.split("=", 1)[1] == engine_urn(registration.parent) == "urn:pulumi:homelab::homelab-ai::homelab:ai:GpuNodeStack::gpu"
         assert registration.protect is False and "--protect=false" in flags
 
@@ -75,6 +76,6 @@ def test_everything_a_talos_guide_cluster_already_has_can_be_adopted(homelab: Ca
     """The guide's hand-made RuntimeClass and helm-installed plugin, and the plugin's namespace."""
     adopted = {command[3] for command in commands}
     assert adopted == {"gpu-namespace", "gpu-runtime-class", "gpu-device-plugin"}
-    gpu = homelab.urn_of("gpu")
+    gpu = urn_of(homelab, "gpu")
     # Everything else under the GPU component is the program's own: the NFD rule.
     assert {r.name for r in homelab.registrations if r.parent == gpu} - adopted == {"gpu-gpu-present-rule"}

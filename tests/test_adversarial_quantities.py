@@ -8,6 +8,7 @@ real ones, and every message must stay short whatever the resource says.
 from __future__ import annotations
 
 import pytest
+from analyzer_inputs import analyze, resource
 from policy_corpus import (
     DEFAULT_DENY,
     GPU_CAPACITY,
@@ -38,7 +39,7 @@ def rolling(name: str, max_surge: str) -> Resource:
     props = manifest("Deployment", pod_spec(), strategy="RollingUpdate")
     props = changed(props, "spec.strategy.rollingUpdate", {"maxSurge": max_surge})
     props = changed(props, "metadata.namespace", "surges")
-    return Resource(TYPES["Deployment"], name, props)
+    return resource(TYPES["Deployment"], name, props)
 
 
 def adversarial_stack() -> list[Resource]:
@@ -52,7 +53,7 @@ def adversarial_stack() -> list[Resource]:
         gpu_deployment("comfyui-two", namespace="apps"),
         claim("models", namespace="apps"),
     ]
-    resources = [Resource(c.type, c.name, c.props, protect=c.protect) for c in cases]
+    resources = [resource(c.type, c.name, c.props, protect=c.protect) for c in cases]
     return resources + [rolling(f"surge-{index}", surge) for index, surge in enumerate(ADVERSARIAL_SURGES)]
 
 
@@ -75,7 +76,7 @@ def test_adversarial_quantities_are_reported_beside_the_real_violations(engine):
 def test_a_pod_asking_for_an_uncountable_gpu_quantity_is_still_checked_as_a_gpu_pod(engine, gpus):
     pod = manifest("Pod", pod_spec(container(gpu=gpus), runtimeClassName="runc"))
 
-    diagnostics = engine.analyze(TYPES["Pod"], "app", pod)
+    diagnostics = analyze(engine, TYPES["Pod"], "app", pod)
 
     assert [d.policy for d in diagnostics] == [RUNTIME_CLASS]
     assert f"asks for nvidia.com/gpu: '{gpus}' but runtimeClassName is 'runc'" in diagnostics[0].message
@@ -89,8 +90,8 @@ def test_a_megabyte_of_name_and_values_gives_short_messages(engine):
     deployment = gpu_deployment(huge, namespace=huge, gpu="9" * 1_000_000)
 
     diagnostics = [
-        *engine.analyze(TYPES["Pod"], huge, pod),
-        *engine.analyze_stack([Resource(c.type, c.name, c.props) for c in (claim_case, deployment)]),
+        *analyze(engine, TYPES["Pod"], huge, pod),
+        *engine.analyze_stack([resource(c.type, c.name, c.props) for c in (claim_case, deployment)]),
     ]
 
     assert {d.policy for d in diagnostics} >= {RUNTIME_CLASS, PROTECTED_CLAIMS, GPU_CAPACITY, DEFAULT_DENY}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from registrations import named
 from tree_edits import changed_config
 
 from offline_preview.capture import run_program
@@ -18,21 +19,21 @@ def cpu_ollama(homelab_config):
 
 
 def test_ollama_without_a_gpu_turns_the_charts_gpu_off_and_leaves_the_gpu_node_alone(cpu_ollama):
-    values = cpu_ollama.named("ollama-release").inputs["values"]
+    values = named(cpu_ollama, "ollama-release").inputs["values"]
     assert values["ollama"]["gpu"]["enabled"] is False
     assert "runtimeClassName" not in values and "tolerations" not in values
     assert values["nodeSelector"] == {}
 
 
 def test_its_model_pull_job_is_not_pinned_to_the_gpu_node_either(cpu_ollama):
-    spec = cpu_ollama.named("ollama-model-pull").inputs["spec"]["template"]["spec"]
+    spec = named(cpu_ollama, "ollama-model-pull").inputs["spec"]["template"]["spec"]
     assert "nodeSelector" not in spec and "tolerations" not in spec
 
 
 def test_it_is_no_gpu_holder_and_comfyui_keeps_its_gpu(cpu_ollama, homelab):
     assert cpu_ollama.outputs["gpuHolders"] == ["comfyui"]
     assert homelab.outputs["gpuHolders"] == ["ollama", "comfyui"]
-    comfyui = cpu_ollama.named("comfyui-deployment").inputs["spec"]["template"]["spec"]
+    comfyui = named(cpu_ollama, "comfyui-deployment").inputs["spec"]["template"]["spec"]
     assert comfyui["containers"][0]["resources"]["limits"]["nvidia.com/gpu"] == "1"
 
 

@@ -15,6 +15,7 @@ import re
 from typing import Any, Optional
 
 import pytest
+from registrations import named, of_type
 
 from offline_preview.capture import Capture
 
@@ -86,7 +87,7 @@ NO_LISTENER = [{"type": "Accepted", "status": "False", "reason": "NoMatchingPare
 @pytest.fixture(params=["homelab", "listener"])
 def routes(request, homelab: Capture, run_with) -> list:
     capture = homelab if request.param == "homelab" else run_with({"exposure.gateway.sectionName": "https"})
-    found = capture.of_type(ROUTE)
+    found = of_type(capture, ROUTE)
     assert sorted(r.name for r in found) == ["comfyui-route", "ollama-route"]
     return found
 
@@ -113,12 +114,12 @@ def test_the_condition_form_would_never_see_a_routes_acceptance():
 
 
 def test_comfyui_service_does_not_fail_while_its_pod_starts(homelab: Capture):
-    service = homelab.named("comfyui-service")
+    service = named(homelab, "comfyui-service")
     assert service.inputs["metadata"]["annotations"]["pulumi.com/skipAwait"] == "true"
 
 
 def test_comfyui_rollout_outlasts_its_start_up_window(homelab: Capture):
-    deployment = homelab.named("comfyui-deployment")
+    deployment = named(homelab, "comfyui-deployment")
     spec = deployment.inputs["spec"]
     startup = spec["template"]["spec"]["containers"][0]["startupProbe"]
     window = startup["periodSeconds"] * startup["failureThreshold"]
@@ -132,5 +133,5 @@ def test_comfyui_rollout_outlasts_its_start_up_window(homelab: Capture):
 @pytest.mark.parametrize("plugin, release", [("device-plugin", "gpu-device-plugin"), ("gpu-operator", "gpu-gpu-operator")])
 def test_gpu_plumbing_releases_allow_for_their_image_pulls(run_with, plugin, release):
     capture = run_with({"gpu.plugin": plugin, "gpu.namespace": ""})
-    timeout = capture.named(release).inputs["timeout"]
+    timeout = named(capture, release).inputs["timeout"]
     assert timeout >= 3 * HELM_DEFAULT_TIMEOUT

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from analyzer_inputs import analyze
+
 from offline_preview.capture import run_program
 from offline_preview.engine import PolicyEngine
 from stack_config.stack_files import PROJECT_DIR, stack_file_config
@@ -17,7 +19,7 @@ def test_noop_pack_has_the_real_packs_policies_and_reports_nothing(engine):
         assert [(p.name, p.policy_type, p.enforcementLevel) for p in noop.info().policies] == expected
         noop.configure({})
         bad = {"spec": {"template": {"spec": {"containers": [{"name": "a", "resources": {"limits": {"nvidia.com/gpu": 1}}}]}}}}
-        assert noop.analyze("kubernetes:apps/v1:Deployment", "bad", bad) == []
+        assert analyze(noop, "kubernetes:apps/v1:Deployment", "bad", bad) == []
 
 
 def test_bare_program_registers_one_resource_from_the_same_sdk():

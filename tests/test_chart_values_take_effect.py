@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from chart_value_paths import CHART_VALUES_DIR, paths_unknown_to_chart, value_at, value_paths
+from registrations import of_type
 from tree_edits import DELETE, changed_config
 
 from offline_preview.capture import Capture, run_program
@@ -71,7 +72,7 @@ def chart_defaults(chart: str, version: str) -> tuple[dict[str, Any], dict[str, 
 
 
 def releases(capture: Capture) -> list[tuple[str, str, dict[str, Any]]]:
-    return [(r.inputs["chart"], r.inputs["version"], r.inputs["values"]) for r in capture.of_type(RELEASE_TYPE)]
+    return [(r.inputs["chart"], r.inputs["version"], r.inputs["values"]) for r in of_type(capture, RELEASE_TYPE)]
 
 
 @pytest.fixture(scope="module", params=list(CONFIGS), ids=list(CONFIGS))

@@ -7,6 +7,7 @@ import shlex
 
 import pytest
 from cli_config import cli_typed, config_rm, config_set
+from registrations import named
 from tree_edits import changed_config
 
 from offline_preview.capture import Capture, run_program
@@ -33,7 +34,7 @@ def test_the_cli_types_path_values_like_adjust_object_value(text, typed):
 
 def _ollama_env(capture: Capture) -> dict[str, str]:
     assert capture.error is None, capture.error
-    return {e["name"]: e["value"] for e in capture.named("ollama-release").inputs["values"]["extraEnv"]}
+    return {e["name"]: e["value"] for e in named(capture, "ollama-release").inputs["values"]["extraEnv"]}
 
 
 @pytest.mark.parametrize("text", ["0", "-1", "30s"])
@@ -47,7 +48,7 @@ def test_a_node_label_value_true_from_the_cli_is_the_label_value_true(homelab_co
     assert config["homelab-ai:gpu"]["nodeSelector"]["nvidia.com/gpu.present"] is True
     capture = run_program(config)
     assert capture.error is None, capture.error
-    pod = capture.named("comfyui-deployment").inputs["spec"]["template"]["spec"]
+    pod = named(capture, "comfyui-deployment").inputs["spec"]["template"]["spec"]
     assert pod["nodeSelector"] == {"nvidia.com/gpu.present": "true"}
 
 
@@ -56,8 +57,8 @@ def test_numbers_from_the_cli_are_numbers_to_the_program(homelab_config):
     config = config_set(config, "ollama.image.tag", "20260101", path=True)
     capture = run_program(config)
     assert capture.error is None, capture.error
-    assert capture.named("comfyui-service").inputs["spec"]["ports"][0]["port"] == 8189
-    assert capture.named("ollama-release").inputs["values"]["image"]["tag"] == "20260101"
+    assert named(capture, "comfyui-service").inputs["spec"]["ports"][0]["port"] == 8189
+    assert named(capture, "ollama-release").inputs["values"]["image"]["tag"] == "20260101"
 
 
 def test_a_port_stored_as_text_is_refused_naming_the_cli_command_that_stores_a_number(homelab_config):

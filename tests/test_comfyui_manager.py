@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from registrations import named
 
 from components.comfyui_app import MANAGER_CONFIG_SCRIPT
 from offline_preview.capture import Capture
@@ -50,7 +51,7 @@ def test_rerunning_the_script_changes_nothing(tmp_path):
 
 
 def test_init_container_runs_the_script_on_the_data_volume(homelab: Capture):
-    pod = homelab.named("comfyui-deployment").inputs["spec"]["template"]["spec"]
+    pod = named(homelab, "comfyui-deployment").inputs["spec"]["template"]["spec"]
     (init,) = pod["initContainers"]
     assert init["image"] == pod["containers"][0]["image"]
     assert init["command"] == ["bash", "-c", MANAGER_CONFIG_SCRIPT]
@@ -62,5 +63,5 @@ def test_init_container_runs_the_script_on_the_data_volume(homelab: Capture):
 @pytest.mark.parametrize("level", ["strong", "normal-", "weak"])
 def test_manager_level_is_config(run_with, level):
     capture = run_with({"comfyui.managerSecurityLevel": level})
-    init = capture.named("comfyui-deployment").inputs["spec"]["template"]["spec"]["initContainers"][0]
+    init = named(capture, "comfyui-deployment").inputs["spec"]["template"]["spec"]["initContainers"][0]
     assert {"name": "SECURITY_LEVEL", "value": level} in init["env"]

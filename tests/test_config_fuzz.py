@@ -10,6 +10,7 @@ from typing import Any
 from fuzz_counts import TRIED
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from registrations import named
 
 from offline_preview.capture import run_program
 from stack_config import FIELDS, SECTIONS, ConfigError, parse_stack_config
@@ -81,4 +82,4 @@ def test_the_program_registers_nothing_before_a_config_error(config):
         assert isinstance(capture.error, ConfigError), repr(capture.error)
         assert capture.registrations == []
     else:
-        assert capture.named("ollama-models").protect and capture.named("comfyui-data").protect
+        assert named(capture, "ollama-models").protect and named(capture, "comfyui-data").protect

@@ -13,6 +13,7 @@ expands the volume.
 from __future__ import annotations
 
 import pytest
+from registrations import named, of_type
 from tree_edits import DELETE
 
 from offline_preview.capture import Capture
@@ -40,7 +41,7 @@ CHANGES = {
 def test_cache_keeps_its_identity_and_protection_through(run_with, homelab: Capture, change, claim):
     capture = run_with(change)
     assert capture.error is None, capture.error
-    before, after = homelab.named(claim), capture.named(claim)
+    before, after = named(homelab, claim), named(capture, claim)
     assert after.urn == before.urn
     assert after.inputs["metadata"]["name"] == claim
     assert (after.protect, after.retain_on_delete) == (True, True)
@@ -52,20 +53,20 @@ def test_cache_keeps_its_identity_and_protection_through(run_with, homelab: Capt
 def test_namespace_rename_moves_the_claim_only_by_replacement_which_protection_refuses(run_with):
     """A renamed namespace is a new claim to Kubernetes: Pulumi would replace it, and protect refuses."""
     capture = run_with(CHANGES["namespace-renamed"])
-    assert capture.named("ollama-models").inputs["metadata"]["namespace"] == "llm"
-    assert capture.named("ollama-models").protect
+    assert named(capture, "ollama-models").inputs["metadata"]["namespace"] == "llm"
+    assert named(capture, "ollama-models").protect
 
 
 @pytest.mark.parametrize("claim", CLAIMS)
 def test_no_helm_release_owns_a_cache(homelab: Capture, claim):
-    for release in homelab.of_type("kubernetes:helm.sh/v3:Release"):
-        assert release.urn not in homelab.named(claim).dependencies
-    assert homelab.named("ollama-release").inputs["values"]["persistentVolume"]["existingClaim"] == "ollama-models"
+    for release in of_type(homelab, "kubernetes:helm.sh/v3:Release"):
+        assert release.urn not in named(homelab, claim).dependencies
+    assert named(homelab, "ollama-release").inputs["values"]["persistentVolume"]["existingClaim"] == "ollama-models"
 
 
 def test_ollama_models_clean_stays_false_whatever_the_models(run_with):
     capture = run_with({"ollama.models": {"pull": ["qwen2.5:7b", "llama3.2"]}})
-    assert capture.named("ollama-release").inputs["values"]["ollama"]["models"]["clean"] is False
+    assert named(capture, "ollama-release").inputs["values"]["ollama"]["models"]["clean"] is False
 
 
 def cascades_to(capture: Capture, claim) -> list:
@@ -82,7 +83,7 @@ def cascades_to(capture: Capture, claim) -> list:
 def test_whatever_would_take_a_protected_cache_with_it_is_kept_like_the_cache(run_with, change):
     capture = run_with(change)
     assert capture.error is None, capture.error
-    claims = [r for r in capture.of_type("kubernetes:core/v1:PersistentVolumeClaim") if r.protect]
+    claims = [r for r in of_type(capture, "kubernetes:core/v1:PersistentVolumeClaim") if r.protect]
     assert sorted(c.name for c in claims) == sorted(CLAIMS)
     for claim in claims:
         cascading = cascades_to(capture, claim)

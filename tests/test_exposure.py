@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from registrations import named, of_type
 
 from components.exposure import ROUTE_ACCEPTED
 from offline_preview.capture import Capture
@@ -12,7 +13,7 @@ APPS = [("ollama", "ollama.madhan.app", "ollama", 11434), ("comfyui", "comfyui.m
 
 @pytest.mark.parametrize("app, host, service, port", APPS)
 def test_gateway_exposure_attaches_an_httproute_to_the_homelab_gateway(homelab: Capture, app, host, service, port):
-    route = homelab.named(f"{app}-route").inputs
+    route = named(homelab, f"{app}-route").inputs
     assert route["apiVersion"] == "gateway.networking.k8s.io/v1" and route["kind"] == "HTTPRoute"
     assert route["metadata"] == {
         "name": service, "namespace": app,
@@ -32,7 +33,7 @@ def test_gateway_exposure_attaches_an_httproute_to_the_homelab_gateway(homelab: 
 
 def test_gateway_listener_can_be_chosen(run_with):
     capture = run_with({"exposure.gateway.sectionName": "http"})
-    assert capture.named("ollama-route").inputs["spec"]["parentRefs"] == [
+    assert named(capture, "ollama-route").inputs["spec"]["parentRefs"] == [
         {"name": "homelab-gateway", "namespace": "kube-system", "sectionName": "http"}]
 
 
@@ -42,8 +43,8 @@ def test_ingress_exposure_routes_the_hostname_with_the_configured_class(run_with
                         "exposure.scheme": "https",
                         "exposure.controllerNamespace": "ingress-nginx"})
     assert capture.error is None
-    assert capture.of_type("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute") == []
-    ingress = capture.named(f"{app}-ingress").inputs
+    assert of_type(capture, "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute") == []
+    ingress = named(capture, f"{app}-ingress").inputs
     assert ingress["metadata"] == {
         "name": service, "namespace": app,
         "annotations": {
@@ -86,6 +87,6 @@ def test_ingress_waits_for_an_address_only_when_the_controller_publishes_one(run
     skipping = run_with({**ingress, "exposure.ingress": {"className": "nginx", "preservesClientAddress": True}})
     waiting = run_with({**ingress, "exposure.ingress": {"className": "nginx", "preservesClientAddress": True, "publishesAddress": True}})
     for app in ("ollama", "comfyui"):
-        assert skipping.named(f"{app}-ingress").inputs["metadata"]["annotations"]["pulumi.com/skipAwait"] == "true"
-        assert "pulumi.com/skipAwait" not in waiting.named(f"{app}-ingress").inputs["metadata"]["annotations"]
-        assert not waiting.named(f"{app}-ingress").request.customTimeouts.create
+        assert named(skipping, f"{app}-ingress").inputs["metadata"]["annotations"]["pulumi.com/skipAwait"] == "true"
+        assert "pulumi.com/skipAwait" not in named(waiting, f"{app}-ingress").inputs["metadata"]["annotations"]
+        assert not named(waiting, f"{app}-ingress").request.customTimeouts.create

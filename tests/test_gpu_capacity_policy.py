@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from analyzer_inputs import resource
 from policy_corpus import (
     GPU_CAPACITY,
     TYPES,
@@ -78,7 +79,7 @@ def test_capacity_policy_can_be_set_advisory(engine, homelab_config):
 
 
 def _stack(*resources: tuple[str, dict[str, Any]]) -> list[Resource]:
-    return [Resource(type_, f"app{i}", props) for i, (type_, props) in enumerate(resources)]
+    return [resource(type_, f"app{i}", props) for i, (type_, props) in enumerate(resources)]
 
 
 def deployment(strategy: Any = "Recreate", **changes: Any) -> tuple[str, dict[str, Any]]:

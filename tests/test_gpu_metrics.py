@@ -7,6 +7,7 @@ import json
 
 import pytest
 from chart_value_paths import paths_unknown_to_chart
+from registrations import named, names, urn_of
 from tree_edits import changed_config
 
 from offline_preview.capture import Capture, run_program
@@ -27,19 +28,19 @@ def with_exporter(homelab_config) -> Capture:
 
 
 def test_the_homelab_stack_runs_no_exporter_until_asked(homelab: Capture):
-    assert "gpu-dcgm-exporter" not in homelab.names()
+    assert "gpu-dcgm-exporter" not in names(homelab)
 
 
 def test_device_plugin_mode_runs_the_pinned_exporter_chart_on_the_gpu_node(with_exporter: Capture):
-    release = with_exporter.named("gpu-dcgm-exporter")
+    release = named(with_exporter, "gpu-dcgm-exporter")
     inputs = release.inputs
     assert (inputs["name"], inputs["chart"], inputs["version"], inputs["namespace"]) == (
         "dcgm-exporter", "dcgm-exporter", "4.8.2", "nvidia-device-plugin")
     assert inputs["repositoryOpts"] == {"repo": "https://nvidia.github.io/dcgm-exporter/helm-charts"}
-    assert release.parent == with_exporter.urn_of("gpu")
-    assert with_exporter.urn_of("gpu-runtime-class") in release.dependencies
+    assert release.parent == urn_of(with_exporter, "gpu")
+    assert urn_of(with_exporter, "gpu-runtime-class") in release.dependencies
     # The plumbing's first-install time, as the plugin's Release has, not Helm's 300 s.
-    assert inputs["timeout"] == with_exporter.named("gpu-device-plugin").inputs["timeout"] == 900
+    assert inputs["timeout"] == named(with_exporter, "gpu-device-plugin").inputs["timeout"] == 900
     values = inputs["values"]
     assert values["runtimeClassName"] == "nvidia"
     assert values["nodeSelector"] == {"nvidia.com/gpu.present": "true"}
@@ -50,12 +51,12 @@ def test_device_plugin_mode_runs_the_pinned_exporter_chart_on_the_gpu_node(with_
 
 
 def test_every_exporter_value_key_exists_in_the_pinned_chart(with_exporter: Capture):
-    values = with_exporter.named("gpu-dcgm-exporter").inputs["values"]
+    values = named(with_exporter, "gpu-dcgm-exporter").inputs["values"]
     assert paths_unknown_to_chart(values, "dcgm-exporter", "4.8.2") == []
 
 
 def test_exporter_reads_only_basic_fields_that_geforce_cards_support(with_exporter: Capture):
-    values = with_exporter.named("gpu-dcgm-exporter").inputs["values"]
+    values = named(with_exporter, "gpu-dcgm-exporter").inputs["values"]
     fields = [line.split(",")[0] for line in values["customMetrics"].splitlines() if line and not line.startswith("#")]
     assert "DCGM_FI_DEV_GPU_UTIL" in fields and "DCGM_FI_DEV_FB_USED" in fields and "DCGM_FI_DEV_POWER_USAGE" in fields
     assert [f for f in fields if f.startswith("DCGM_FI_PROF_")] == []
@@ -66,7 +67,7 @@ def test_exporter_reads_only_basic_fields_that_geforce_cards_support(with_export
 def test_exporter_takes_no_gpu_slice_from_the_apps(with_exporter: Capture):
     """The chart's DaemonSet (templates/daemonset.yaml at 4.8.2) has only `resources` from values, and
     the image's NVIDIA_VISIBLE_DEVICES=all gets it the card through the runtime class."""
-    values = with_exporter.named("gpu-dcgm-exporter").inputs["values"]
+    values = named(with_exporter, "gpu-dcgm-exporter").inputs["values"]
     assert "nvidia.com/gpu" not in json.dumps(values.get("resources", {}))
     assert with_exporter.outputs["gpuHolders"] == ["ollama", "comfyui"]
     assert with_exporter.outputs["gpuCapacity"] == 2
@@ -75,7 +76,7 @@ def test_exporter_takes_no_gpu_slice_from_the_apps(with_exporter: Capture):
 def test_service_monitor_only_when_asked(run_with):
     capture = run_with({"gpu.metrics": {"enabled": True, "serviceMonitor": True, "interval": "30s"}})
     assert capture.error is None
-    assert capture.named("gpu-dcgm-exporter").inputs["values"]["serviceMonitor"] == {"interval": "30s"}
+    assert named(capture, "gpu-dcgm-exporter").inputs["values"]["serviceMonitor"] == {"interval": "30s"}
 
 
 def test_the_pack_passes_the_stack_with_its_exporter(engine, with_exporter: Capture, homelab_config):
@@ -89,7 +90,7 @@ def test_the_pack_passes_the_stack_with_its_exporter(engine, with_exporter: Capt
 def test_operator_mode_turns_its_own_exporter_on_with_basic_fields(run_with):
     capture = run_with({**OPERATOR, "gpu.metrics": {"enabled": True, "serviceMonitor": True}})
     assert capture.error is None
-    values = capture.named("gpu-gpu-operator").inputs["values"]
+    values = named(capture, "gpu-gpu-operator").inputs["values"]
     exporter = values["dcgmExporter"]
     # The chart's exporter is on unless told otherwise (values.yaml `dcgmExporter.enabled: true`).
     assert "enabled" not in exporter
@@ -97,12 +98,12 @@ def test_operator_mode_turns_its_own_exporter_on_with_basic_fields(run_with):
     assert "DCGM_FI_PROF_" not in exporter["config"]["data"] and "DCGM_FI_DEV_GPU_UTIL" in exporter["config"]["data"]
     assert exporter["serviceMonitor"] == {"enabled": True, "interval": "15s"}
     assert paths_unknown_to_chart(values, "gpu-operator", "v25.10.1") == []
-    assert "gpu-dcgm-exporter" not in capture.names()
+    assert "gpu-dcgm-exporter" not in names(capture)
 
 
 def test_operator_mode_without_metrics_turns_the_charts_default_exporter_off(run_with):
     capture = run_with(OPERATOR)
-    assert capture.named("gpu-gpu-operator").inputs["values"]["dcgmExporter"] == {"enabled": False}
+    assert named(capture, "gpu-gpu-operator").inputs["values"]["dcgmExporter"] == {"enabled": False}
 
 
 @pytest.mark.parametrize("gpu, key, words", [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import yaml
+from registrations import named, names, of_type, urn_of
 
 from offline_preview.capture import Capture
 
@@ -10,7 +11,7 @@ PRIVILEGED = {f"pod-security.kubernetes.io/{mode}": "privileged" for mode in ("e
 
 
 def test_device_plugin_mode_installs_the_plugin_with_nfd_gfd_and_talos_flags(homelab: Capture):
-    release = homelab.named("gpu-device-plugin").inputs
+    release = named(homelab, "gpu-device-plugin").inputs
     assert (release["name"], release["chart"], release["version"], release["namespace"]) == (
         "nvidia-device-plugin", "nvidia-device-plugin", "0.17.4", "nvidia-device-plugin")
     assert release["repositoryOpts"] == {"repo": "https://nvidia.github.io/k8s-device-plugin"}
@@ -31,21 +32,21 @@ def test_device_plugin_mode_installs_the_plugin_with_nfd_gfd_and_talos_flags(hom
 
 
 def test_device_plugin_mode_declares_the_nvidia_runtime_class(homelab: Capture):
-    (runtime_class,) = homelab.of_type("kubernetes:node.k8s.io/v1:RuntimeClass")
+    (runtime_class,) = of_type(homelab, "kubernetes:node.k8s.io/v1:RuntimeClass")
     assert runtime_class.inputs["metadata"] == {"name": "nvidia"}
     assert runtime_class.inputs["handler"] == "nvidia"
 
 
 def test_plugin_namespace_is_privileged(homelab: Capture):
-    namespace = homelab.named("gpu-namespace").inputs["metadata"]
+    namespace = named(homelab, "gpu-namespace").inputs["metadata"]
     assert namespace == {"name": "nvidia-device-plugin", "labels": PRIVILEGED}
 
 
 def test_gpu_operator_mode_uses_talos_values_and_declares_no_second_runtime_class(run_with):
     capture = run_with({"gpu.plugin": "gpu-operator", "gpu.namespace": "", "gpu.sharing": {"strategy": "exclusive"}})
     assert capture.error is None
-    assert capture.of_type("kubernetes:node.k8s.io/v1:RuntimeClass") == []
-    release = capture.named("gpu-gpu-operator").inputs
+    assert of_type(capture, "kubernetes:node.k8s.io/v1:RuntimeClass") == []
+    release = named(capture, "gpu-gpu-operator").inputs
     assert (release["chart"], release["version"], release["namespace"]) == ("gpu-operator", "v25.10.1", "gpu-operator")
     assert release["repositoryOpts"] == {"repo": "https://helm.ngc.nvidia.com/nvidia"}
     assert release["values"] == {
@@ -55,19 +56,19 @@ def test_gpu_operator_mode_uses_talos_values_and_declares_no_second_runtime_clas
         # The chart runs its exporter by default; gpu.metrics.enabled is false.
         "dcgmExporter": {"enabled": False},
     }
-    assert capture.named("gpu-namespace").inputs["metadata"] == {"name": "gpu-operator", "labels": PRIVILEGED}
-    assert "gpu-device-plugin" not in capture.names()
+    assert named(capture, "gpu-namespace").inputs["metadata"] == {"name": "gpu-operator", "labels": PRIVILEGED}
+    assert "gpu-device-plugin" not in names(capture)
     # The apps still use the class the operator creates, and still wait for the operator.
-    assert capture.named("ollama-release").inputs["values"]["runtimeClassName"] == "nvidia"
-    assert capture.urn_of("gpu-gpu-operator") in capture.named("comfyui-deployment").dependencies
+    assert named(capture, "ollama-release").inputs["values"]["runtimeClassName"] == "nvidia"
+    assert urn_of(capture, "gpu-gpu-operator") in named(capture, "comfyui-deployment").dependencies
 
 
 def test_none_mode_registers_no_gpu_plumbing_but_apps_keep_the_gpu_settings(run_with):
     capture = run_with({"gpu.plugin": "none", "gpu.namespace": ""})
     assert capture.error is None
-    gpu_urn = capture.urn_of("gpu")
+    gpu_urn = urn_of(capture, "gpu")
     assert [r.name for r in capture.registrations if r.parent == gpu_urn] == []
-    pod = capture.named("comfyui-deployment").inputs["spec"]["template"]["spec"]
+    pod = named(capture, "comfyui-deployment").inputs["spec"]["template"]["spec"]
     assert pod["runtimeClassName"] == "nvidia"
     assert pod["nodeSelector"] == {"nvidia.com/gpu.present": "true"}
     assert capture.outputs["namespaces"]["gpu"] is None

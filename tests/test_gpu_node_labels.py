@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Mapping, Optional
 
 import pytest
+from registrations import named, of_type, urn_of
 
 from offline_preview.capture import Capture
 
@@ -61,7 +62,7 @@ def _expression_holds(expression: Mapping[str, Any], value: Optional[str]) -> bo
 def rule_labels(capture: Capture, devices: list[dict[str, str]]) -> dict[str, Optional[str]]:
     """Labels the registered NodeFeatureRules write on a node with these PCI devices (NFD's matchFeatures semantics)."""
     labels: dict[str, Optional[str]] = {}
-    for registration in capture.of_type(NODE_FEATURE_RULE):
+    for registration in of_type(capture, NODE_FEATURE_RULE):
         for rule in registration.inputs["spec"]["rules"]:
             matched = True
             for match in rule["matchFeatures"]:
@@ -76,8 +77,8 @@ def rule_labels(capture: Capture, devices: list[dict[str, str]]) -> dict[str, Op
 
 def gpu_pod_constraints(capture: Capture) -> list[tuple[str, dict[str, str], dict[str, Any]]]:
     """(pod, nodeSelector, affinity) of every GPU pod the program registers."""
-    ollama = capture.named("ollama-release").inputs["values"]
-    comfyui = capture.named("comfyui-deployment").inputs["spec"]["template"]["spec"]
+    ollama = named(capture, "ollama-release").inputs["values"]
+    comfyui = named(capture, "comfyui-deployment").inputs["spec"]["template"]["spec"]
     return [
         ("ollama", ollama.get("nodeSelector", {}), ollama.get("affinity", {})),
         ("comfyui", comfyui.get("nodeSelector", {}), comfyui.get("affinity", {})),
@@ -115,16 +116,16 @@ def test_device_plugin_mode_writes_gpu_present_only_on_nodes_with_an_nvidia_gpu(
 
 
 def test_the_label_rule_waits_for_the_chart_that_brings_its_crd(homelab: Capture):
-    rule = homelab.named("gpu-gpu-present-rule")
+    rule = named(homelab, "gpu-gpu-present-rule")
     assert rule.inputs["apiVersion"] == "nfd.k8s-sigs.io/v1alpha1"
     assert "namespace" not in rule.inputs["metadata"]
-    assert rule.parent == homelab.urn_of("gpu")
-    assert homelab.urn_of("gpu-device-plugin") in rule.dependencies
+    assert rule.parent == urn_of(homelab, "gpu")
+    assert urn_of(homelab, "gpu-device-plugin") in rule.dependencies
 
 
 def test_the_operator_labels_nodes_itself_and_gets_no_second_rule(run_with):
     capture = run_with({"gpu.plugin": "gpu-operator", "gpu.namespace": ""})
-    assert capture.of_type(NODE_FEATURE_RULE) == []
+    assert of_type(capture, NODE_FEATURE_RULE) == []
 
 
 def test_the_homelab_node_keeps_its_hand_written_label(homelab: Capture, homelab_config):
@@ -138,7 +139,7 @@ def test_the_homelab_node_keeps_its_hand_written_label(homelab: Capture, homelab
 def test_user_managed_plumbing_pins_exactly_the_labels_the_stack_names(run_with):
     capture = run_with({"gpu.plugin": "none", "gpu.namespace": "", "gpu.nodeSelector": {"example.com/gpu": "rtx"}})
     assert capture.error is None
-    assert capture.of_type(NODE_FEATURE_RULE) == []
+    assert of_type(capture, NODE_FEATURE_RULE) == []
     # Nothing the stack runs writes a label: the cluster's own plumbing must (docs/gpu-nodes.md).
     assert not node_satisfies(fresh_gpu_node(capture, "none"), {"example.com/gpu": "rtx"}, {})
     for pod, node_selector, _ in gpu_pod_constraints(capture):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from registrations import named, names
 
 from offline_preview.capture import Capture
 
@@ -11,13 +12,13 @@ EXCLUSIVE = {"gpu.sharing": {"strategy": "exclusive"}}
 
 
 def _plugin_config(capture: Capture) -> dict:
-    return yaml.safe_load(capture.named("gpu-device-plugin").inputs["values"]["config"]["map"]["default"])
+    return yaml.safe_load(named(capture, "gpu-device-plugin").inputs["values"]["config"]["map"]["default"])
 
 
 def _replicas(capture: Capture) -> dict[str, int]:
     return {
-        "ollama": capture.named("ollama-release").inputs["values"]["replicaCount"],
-        "comfyui": capture.named("comfyui-deployment").inputs["spec"]["replicas"],
+        "ollama": named(capture, "ollama-release").inputs["values"]["replicaCount"],
+        "comfyui": named(capture, "comfyui-deployment").inputs["spec"]["replicas"],
     }
 
 
@@ -39,7 +40,7 @@ def test_exclusive_gpu_writes_no_sharing_config(run_with):
 def test_time_slicing_config_reaches_the_gpu_operator_too(run_with):
     capture = run_with({"gpu.plugin": "gpu-operator", "gpu.namespace": "", "gpu.sharing.replicas": 4, "gpu.count": 2})
     assert capture.error is None
-    config = capture.named("gpu-gpu-operator").inputs["values"]["devicePlugin"]["config"]
+    config = named(capture, "gpu-gpu-operator").inputs["values"]["devicePlugin"]["config"]
     assert (config["create"], config["name"], config["default"]) == (True, "device-plugin-config", "default")
     assert yaml.safe_load(config["data"]["default"]) == {
         "version": "v1",
@@ -68,10 +69,10 @@ def test_disabling_an_app_keeps_its_namespace_and_data(run_with, homelab: Captur
     assert capture.error is None
     # Only the model-pull Job goes, with its network rules: with no server there is nothing to pull through.
     pull_job = {"ollama-model-pull", "ollama-model-pull-egress", "ollama-allow-app-port"} if app == "ollama" else set()
-    assert capture.names() == homelab.names() - pull_job
-    assert capture.named(claim).inputs == homelab.named(claim).inputs
-    assert capture.named(claim).protect and capture.named(claim).retain_on_delete
-    assert capture.named(namespace).inputs == homelab.named(namespace).inputs
+    assert names(capture) == names(homelab) - pull_job
+    assert named(capture, claim).inputs == named(homelab, claim).inputs
+    assert named(capture, claim).protect and named(capture, claim).retain_on_delete
+    assert named(capture, namespace).inputs == named(homelab, namespace).inputs
 
 
 def test_switching_the_gpu_between_apps_changes_only_replica_counts(run_with):
@@ -79,23 +80,23 @@ def test_switching_the_gpu_between_apps_changes_only_replica_counts(run_with):
     to_comfyui = run_with({**EXCLUSIVE, "ollama.enabled": False})
     changed = {
         r.name for r in to_ollama.registrations
-        if r.name in to_comfyui.names() and r.inputs != to_comfyui.named(r.name).inputs
+        if r.name in names(to_comfyui) and r.inputs != named(to_comfyui, r.name).inputs
     }
     assert changed == {"ollama-release", "comfyui-deployment"}
     # A disabled Ollama has no server for the model-pull Job to pull through.
-    assert to_ollama.names() - to_comfyui.names() == {"ollama-model-pull", "ollama-model-pull-egress", "ollama-allow-app-port"}
-    assert to_comfyui.names() <= to_ollama.names()
+    assert names(to_ollama) - names(to_comfyui) == {"ollama-model-pull", "ollama-model-pull-egress", "ollama-allow-app-port"}
+    assert names(to_comfyui) <= names(to_ollama)
 
 
 @pytest.mark.parametrize("strategy, keep_alive", [("exclusive", "5m"), ("time-slicing", "1m")])
 def test_keep_alive_default_follows_the_sharing_strategy(run_with, strategy, keep_alive):
     sharing = {"strategy": strategy, **({"replicas": 2} if strategy == "time-slicing" else {})}
     capture = run_with({"gpu.sharing": sharing})
-    env = capture.named("ollama-release").inputs["values"]["extraEnv"]
+    env = named(capture, "ollama-release").inputs["values"]["extraEnv"]
     assert {"name": "OLLAMA_KEEP_ALIVE", "value": keep_alive} in env
 
 
 def test_keep_alive_can_be_set(run_with):
     capture = run_with({"ollama.keepAlive": "30s"})
-    env = capture.named("ollama-release").inputs["values"]["extraEnv"]
+    env = named(capture, "ollama-release").inputs["values"]["extraEnv"]
     assert {"name": "OLLAMA_KEEP_ALIVE", "value": "30s"} in env

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from chart_tolerations import DAEMONSET_TOLERATIONS, ollama_pod_tolerations, rendered_tolerations, tolerates
+from registrations import named, of_type
 
 from offline_preview.capture import Capture
 
@@ -18,8 +19,8 @@ RELEASE_TYPE = "kubernetes:helm.sh/v3:Release"
 
 
 def _gpu_pods(capture: Capture) -> dict[str, list[dict[str, str]]]:
-    pods = {"ollama": ollama_pod_tolerations(capture.named("ollama-release").inputs["values"]),
-            "comfyui": capture.named("comfyui-deployment").inputs["spec"]["template"]["spec"]["tolerations"]}
+    pods = {"ollama": ollama_pod_tolerations(named(capture, "ollama-release").inputs["values"]),
+            "comfyui": named(capture, "comfyui-deployment").inputs["spec"]["template"]["spec"]["tolerations"]}
     job = [r for r in capture.registrations if r.name == "ollama-model-pull"]
     if job:
         pods["model-pull"] = job[0].inputs["spec"]["template"]["spec"]["tolerations"]
@@ -28,7 +29,7 @@ def _gpu_pods(capture: Capture) -> dict[str, list[dict[str, str]]]:
 
 def _daemonsets(capture: Capture) -> dict[str, list[dict[str, str]]]:
     found = {}
-    for release in capture.of_type(RELEASE_TYPE):
+    for release in of_type(capture, RELEASE_TYPE):
         key = (release.inputs["chart"], release.inputs["version"])
         if key in DAEMONSET_TOLERATIONS:
             for daemonset, tolerations in rendered_tolerations(*key, release.inputs["values"]).items():
@@ -63,6 +64,6 @@ def test_the_device_plugin_charts_nfd_worker_alone_would_miss_a_taint_without_it
     """Why the program writes nfd.worker.tolerations: the chart's own list keeps NFD off such a node."""
     (_, default) = DAEMONSET_TOLERATIONS[("nvidia-device-plugin", "0.17.4")]["node-feature-discovery-worker"]
     assert not tolerates(default, GPU_TAINTS[0])
-    release = homelab.named("gpu-device-plugin").inputs
+    release = named(homelab, "gpu-device-plugin").inputs
     assert tolerates(rendered_tolerations("nvidia-device-plugin", "0.17.4", release["values"])["node-feature-discovery-worker"],
                      GPU_TAINTS[0])

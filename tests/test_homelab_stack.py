@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from registrations import named
+
 from offline_preview.capture import Capture
 
 
@@ -36,7 +38,7 @@ def test_homelab_registers_the_gpu_plumbing_both_apps_and_their_network_guards_o
 
 
 def test_ollama_release_pins_chart_1_41_0_and_image_0_17_1(homelab: Capture):
-    release = homelab.named("ollama-release").inputs
+    release = named(homelab, "ollama-release").inputs
     assert release["name"] == "ollama"
     assert release["chart"] == "ollama"
     assert release["version"] == "1.41.0"
@@ -46,7 +48,7 @@ def test_ollama_release_pins_chart_1_41_0_and_image_0_17_1(homelab: Capture):
 
 
 def test_ollama_runs_on_the_gpu_node_with_its_configured_resources(homelab: Capture):
-    values = homelab.named("ollama-release").inputs["values"]
+    values = named(homelab, "ollama-release").inputs["values"]
     assert values["ollama"]["gpu"] == {"enabled": True, "type": "nvidia", "number": 1, "nvidiaResource": "nvidia.com/gpu"}
     assert values["runtimeClassName"] == "nvidia"
     assert values["nodeSelector"] == {"nvidia.com/gpu.present": "true"}
@@ -65,23 +67,23 @@ def test_ollama_runs_on_the_gpu_node_with_its_configured_resources(homelab: Capt
 
 
 def test_ollama_gpu_limit_comes_only_from_the_chart(homelab: Capture):
-    values = homelab.named("ollama-release").inputs["values"]
+    values = named(homelab, "ollama-release").inputs["values"]
     # With ollama.gpu.enabled the chart merges nvidia.com/gpu into the limits itself.
     assert "nvidia.com/gpu" not in values["resources"]["limits"]
 
 
 def test_ollama_never_sets_ollama_host_twice(homelab: Capture):
-    values = homelab.named("ollama-release").inputs["values"]
+    values = named(homelab, "ollama-release").inputs["values"]
     assert "OLLAMA_HOST" not in {env["name"] for env in values["extraEnv"]}
 
 
 def test_ollama_server_pulls_nothing_itself_and_never_cleans_the_cache(homelab: Capture):
-    models = homelab.named("ollama-release").inputs["values"]["ollama"]["models"]
+    models = named(homelab, "ollama-release").inputs["values"]["ollama"]["models"]
     assert models == {"pull": [], "run": [], "clean": False}
 
 
 def test_comfyui_deployment_holds_one_gpu_under_the_nvidia_runtime_and_recreates(homelab: Capture):
-    deployment = homelab.named("comfyui-deployment").inputs
+    deployment = named(homelab, "comfyui-deployment").inputs
     assert deployment["metadata"]["namespace"] == "comfyui"
     spec = deployment["spec"]
     assert spec["replicas"] == 1
@@ -104,7 +106,7 @@ def test_comfyui_deployment_holds_one_gpu_under_the_nvidia_runtime_and_recreates
 
 
 def test_comfyui_probes_poll_the_queue_and_allow_a_long_first_boot(homelab: Capture):
-    deployment = homelab.named("comfyui-deployment")
+    deployment = named(homelab, "comfyui-deployment")
     container = deployment.inputs["spec"]["template"]["spec"]["containers"][0]
     for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
         assert container[probe]["httpGet"] == {"path": "/queue", "port": "http"}
@@ -116,17 +118,17 @@ def test_comfyui_probes_poll_the_queue_and_allow_a_long_first_boot(homelab: Capt
 
 
 def test_comfyui_service_serves_port_8188(homelab: Capture):
-    service = homelab.named("comfyui-service").inputs
+    service = named(homelab, "comfyui-service").inputs
     assert service["metadata"] == {"name": "comfyui", "namespace": "comfyui", "labels": service["spec"]["selector"],
                                    "annotations": {"pulumi.com/skipAwait": "true"}}
     assert service["spec"]["ports"] == [{"name": "http", "port": 8188, "targetPort": "http"}]
-    pod_labels = homelab.named("comfyui-deployment").inputs["spec"]["template"]["metadata"]["labels"]
+    pod_labels = named(homelab, "comfyui-deployment").inputs["spec"]["template"]["metadata"]["labels"]
     assert service["spec"]["selector"] == pod_labels
 
 
 def test_both_caches_are_100gi_longhorn_claims(homelab: Capture):
     for name, claim, namespace in (("ollama-models", "ollama-models", "ollama"), ("comfyui-data", "comfyui-data", "comfyui")):
-        pvc = homelab.named(name).inputs
+        pvc = named(homelab, name).inputs
         assert pvc["metadata"] == {"name": claim, "namespace": namespace}
         assert pvc["spec"] == {
             "accessModes": ["ReadWriteOnce"],
@@ -150,7 +152,7 @@ def test_stack_outputs_name_both_urls_and_namespaces(homelab: Capture):
 
 def test_app_namespaces_enforce_baseline_pod_security(homelab: Capture):
     for name in ("ollama-namespace", "comfyui-namespace"):
-        labels = homelab.named(name).inputs["metadata"]["labels"]
+        labels = named(homelab, name).inputs["metadata"]["labels"]
         assert labels["pod-security.kubernetes.io/enforce"] == "baseline"
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from registration_summary import registration_summary
+from registrations import named, of_type, urn_of
 from tree_edits import DELETE, changed_config
 
 from offline_preview.capture import Capture, Registration, run_program
@@ -44,29 +45,29 @@ def _summary(capture: Capture, name: str) -> dict[str, Any]:
 
 
 def _gpu_children(capture: Capture) -> list[Registration]:
-    return [r for r in capture.registrations if r.parent == capture.urn_of("gpu")]
+    return [r for r in capture.registrations if r.parent == urn_of(capture, "gpu")]
 
 
 def test_step_1_removes_the_device_plugin_and_its_runtime_class_and_parks_the_apps(steps):
     capture = steps["step-1-plumbing-removed"]
     assert _gpu_children(capture) == []
-    assert capture.of_type("kubernetes:node.k8s.io/v1:RuntimeClass") == []
-    assert capture.named("comfyui-deployment").inputs["spec"]["replicas"] == 0
-    assert capture.named("ollama-release").inputs["values"]["replicaCount"] == 0
+    assert of_type(capture, "kubernetes:node.k8s.io/v1:RuntimeClass") == []
+    assert named(capture, "comfyui-deployment").inputs["spec"]["replicas"] == 0
+    assert named(capture, "ollama-release").inputs["values"]["replicaCount"] == 0
 
 
 def test_step_2_installs_the_operator_talos_1_13_documents_and_no_runtime_class(steps):
     capture = steps["step-2-talos-1.13"]
     assert sorted(r.name for r in _gpu_children(capture)) == ["gpu-gpu-operator", "gpu-namespace"]
-    assert capture.of_type("kubernetes:node.k8s.io/v1:RuntimeClass") == []
-    release = capture.named("gpu-gpu-operator").inputs
+    assert of_type(capture, "kubernetes:node.k8s.io/v1:RuntimeClass") == []
+    release = named(capture, "gpu-gpu-operator").inputs
     assert release["version"] == "v26.3.3" and release["namespace"] == "gpu-operator"
     assert release["values"]["driver"] == {"enabled": False} and release["values"]["toolkit"] == {"enabled": False}
     assert release["values"]["hostPaths"] == {"driverInstallDir": "/usr/local"}
-    pod = capture.named("comfyui-deployment").inputs["spec"]["template"]["spec"]
+    pod = named(capture, "comfyui-deployment").inputs["spec"]["template"]["spec"]
     assert pod["containers"][0]["image"] == "yanwk/comfyui-boot:cu130-megapak-pt211-20260701"
     assert "runtimeClassName" not in pod and pod["containers"][0]["resources"]["limits"]["nvidia.com/gpu"] == "1"
-    assert capture.named("comfyui-deployment").inputs["spec"]["replicas"] == 1
+    assert named(capture, "comfyui-deployment").inputs["spec"]["replicas"] == 1
 
 
 @pytest.mark.parametrize("name", CACHES)
@@ -77,7 +78,7 @@ def test_each_cache_keeps_its_urn_protection_and_inputs_through_every_step(steps
         entry = _summary(capture, name)
         assert {k: entry[k] for k in ("urn", "parent", "protect", "retainOnDelete", "deleteBeforeReplace", "inputs")} == {
             k: before[k] for k in ("urn", "parent", "protect", "retainOnDelete", "deleteBeforeReplace", "inputs")}, step
-        assert not capture.named(name).request.replaceOnChanges, step
+        assert not named(capture, name).request.replaceOnChanges, step
 
 
 @pytest.mark.parametrize("name", APP_NAMESPACES)

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from network_flows import External, Pod, Policies
+from registrations import named, names, of_type, urn_of
 
 from components.ollama_release import MODEL_PULL_SCRIPT
 from offline_preview.capture import Capture
@@ -32,13 +33,13 @@ def renders_post_start(values: dict[str, Any]) -> bool:
 @pytest.mark.parametrize("models", [["llama3.2"], ["qwen2.5:7b", "llama3.2-vision"], []])
 def test_the_ollama_release_renders_no_post_start_pull(run_with, models):
     capture = run_with({"ollama.models.pull": models})
-    values = capture.named("ollama-release").inputs["values"]
+    values = named(capture, "ollama-release").inputs["values"]
     assert not renders_post_start(values)
     assert "lifecycle" not in values
 
 
 def test_the_configured_models_are_pulled_by_a_job_pulumi_awaits(homelab: Capture):
-    job = homelab.named("ollama-model-pull")
+    job = named(homelab, "ollama-model-pull")
     spec = job.inputs["spec"]
     pod = spec["template"]["spec"]
     (container,) = pod["containers"]
@@ -48,14 +49,14 @@ def test_the_configured_models_are_pulled_by_a_job_pulumi_awaits(homelab: Captur
     assert pod["restartPolicy"] == "Never"
     assert "ttlSecondsAfterFinished" not in spec
     # After the server is up, and Pulumi waits for the Job longer than the Job may run.
-    assert homelab.urn_of("ollama-release") in job.dependencies
+    assert urn_of(homelab, "ollama-release") in job.dependencies
     timeouts = job.request.customTimeouts
     assert (timeouts.create, timeouts.update) == ("65m", "65m")
     assert spec["activeDeadlineSeconds"] == 60 * 60
 
 
 def test_a_slow_list_gets_an_hour_per_model_before_the_job_or_pulumi_gives_up(run_with):
-    job = run_with({"ollama.models.pull": ["llama3.2", "qwen2.5:7b", "llama3.2-vision"]}).named("ollama-model-pull")
+    job = named(run_with({"ollama.models.pull": ["llama3.2", "qwen2.5:7b", "llama3.2-vision"]}), "ollama-model-pull")
     assert job.inputs["spec"]["activeDeadlineSeconds"] == 3 * 60 * 60
     timeouts = job.request.customTimeouts
     assert (timeouts.create, timeouts.update) == ("185m", "185m")
@@ -64,23 +65,23 @@ def test_a_slow_list_gets_an_hour_per_model_before_the_job_or_pulumi_gives_up(ru
 def test_a_failed_pull_is_pulled_again_by_the_next_up_once_its_cause_is_gone(homelab: Capture, run_with):
     """The name stays the same for the same list (a Job is immutable), so only replaceUnready re-runs a failed one:
     pulumi-kubernetes' Diff replaces a Job with the annotation whose live object is not Complete."""
-    job = homelab.named("ollama-model-pull")
+    job = named(homelab, "ollama-model-pull")
     assert job.inputs["metadata"]["annotations"] == {"pulumi.com/replaceUnready": "true"}
-    assert run_with({}).named("ollama-model-pull").inputs["metadata"] == job.inputs["metadata"]
+    assert named(run_with({}), "ollama-model-pull").inputs["metadata"] == job.inputs["metadata"]
 
 
 def test_a_failed_pull_shows_the_log_end_as_the_failure(homelab: Capture):
-    (container,) = homelab.named("ollama-model-pull").inputs["spec"]["template"]["spec"]["containers"]
+    (container,) = named(homelab, "ollama-model-pull").inputs["spec"]["template"]["spec"]["containers"]
     assert container["terminationMessagePolicy"] == "FallbackToLogsOnError"
 
 
 def test_a_changed_model_list_is_a_new_job_and_an_unchanged_one_is_not(run_with, homelab: Capture):
-    name = homelab.named("ollama-model-pull").inputs["metadata"]["name"]
-    assert run_with({}).named("ollama-model-pull").inputs["metadata"]["name"] == name
-    changed = run_with({"ollama.models.pull": ["llama3.2", "qwen2.5:7b"]}).named("ollama-model-pull")
+    name = named(homelab, "ollama-model-pull").inputs["metadata"]["name"]
+    assert named(run_with({}), "ollama-model-pull").inputs["metadata"]["name"] == name
+    changed = named(run_with({"ollama.models.pull": ["llama3.2", "qwen2.5:7b"]}), "ollama-model-pull")
     assert changed.inputs["metadata"]["name"] != name
     assert changed.inputs["metadata"]["name"].startswith("ollama-model-pull-")
-    upgraded = run_with({"ollama.image.tag": "0.18.0"}).named("ollama-model-pull")
+    upgraded = named(run_with({"ollama.image.tag": "0.18.0"}), "ollama-model-pull")
     assert upgraded.inputs["metadata"]["name"] != name
 
 
@@ -88,13 +89,13 @@ def test_a_changed_model_list_is_a_new_job_and_an_unchanged_one_is_not(run_with,
 def test_no_job_when_there_is_nothing_to_pull_or_no_server(run_with, change):
     capture = run_with(change)
     assert capture.error is None
-    assert capture.of_type(JOB) == []
-    assert "ollama-model-pull-egress" not in capture.names()
+    assert of_type(capture, JOB) == []
+    assert "ollama-model-pull-egress" not in names(capture)
 
 
 def test_the_job_reaches_ollama_through_the_fences_and_nothing_else_does(homelab: Capture):
     flows = Policies(homelab)
-    pull = Pod("ollama", homelab.named("ollama-model-pull").inputs["spec"]["template"]["metadata"]["labels"])
+    pull = Pod("ollama", named(homelab, "ollama-model-pull").inputs["spec"]["template"]["metadata"]["labels"])
     assert flows.allows(pull, OLLAMA, 11434)
     assert not flows.allows(pull, OLLAMA, 22)
     assert not flows.allows(pull, External("169.254.169.254"), 80)
@@ -102,7 +103,7 @@ def test_the_job_reaches_ollama_through_the_fences_and_nothing_else_does(homelab
 
 
 def test_the_job_pod_meets_pod_security_restricted(homelab: Capture):
-    pod = homelab.named("ollama-model-pull").inputs["spec"]["template"]["spec"]
+    pod = named(homelab, "ollama-model-pull").inputs["spec"]["template"]["spec"]
     assert pod["securityContext"]["runAsNonRoot"] is True and pod["securityContext"]["runAsUser"] != 0
     assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
     assert pod["automountServiceAccountToken"] is False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from registrations import named, urn_of
 
 from offline_preview.capture import Capture
 
@@ -11,7 +12,7 @@ CLAIMS = ["ollama-models", "comfyui-data"]
 
 @pytest.mark.parametrize("name", CLAIMS)
 def test_model_caches_are_protected_and_retained(homelab: Capture, name):
-    claim = homelab.named(name)
+    claim = named(homelab, name)
     assert claim.protect is True
     assert claim.retain_on_delete is True
     assert claim.delete_before_replace is False
@@ -31,19 +32,19 @@ def test_nothing_but_the_caches_and_their_namespaces_is_protected(homelab: Captu
                  "comfyui-deny-ingress", "comfyui-egress", "comfyui-allow-gateway"]),
 ])
 def test_children_are_named_from_and_parented_to_their_component(homelab: Capture, component, children):
-    component_urn = homelab.urn_of(component)
+    component_urn = urn_of(homelab, component)
     assert sorted(r.name for r in homelab.registrations if r.parent == component_urn) == sorted(children)
 
 
 @pytest.mark.parametrize("workload", ["ollama-release", "comfyui-deployment"])
 def test_gpu_workloads_wait_for_the_gpu_plumbing(homelab: Capture, workload):
-    dependencies = set(homelab.named(workload).dependencies)
+    dependencies = set(named(homelab, workload).dependencies)
     for plumbing in ("gpu-runtime-class", "gpu-device-plugin"):
-        assert homelab.urn_of(plumbing) in dependencies
+        assert urn_of(homelab, plumbing) in dependencies
 
 
 def test_device_plugin_waits_for_its_runtime_class(homelab: Capture):
-    assert homelab.urn_of("gpu-runtime-class") in homelab.named("gpu-device-plugin").dependencies
+    assert urn_of(homelab, "gpu-runtime-class") in named(homelab, "gpu-device-plugin").dependencies
 
 
 @pytest.mark.parametrize("workload, runtime_class_path", [
@@ -52,21 +53,21 @@ def test_device_plugin_waits_for_its_runtime_class(homelab: Capture):
 ])
 def test_runtime_class_is_taken_from_the_gpu_stack(homelab: Capture, workload, runtime_class_path):
     """The apps read the RuntimeClass's own name output: a renamed class reaches them."""
-    registration = homelab.named(workload)
+    registration = named(homelab, workload)
     top = runtime_class_path[0]
-    assert homelab.urn_of("gpu-runtime-class") in registration.request.propertyDependencies[top].urns
+    assert urn_of(homelab, "gpu-runtime-class") in registration.request.propertyDependencies[top].urns
 
 
 def test_renamed_runtime_class_and_resource_reach_both_apps(run_with):
     capture = run_with({"gpu.runtimeClass": "nvidia-cdi", "gpu.resourceName": "nvidia.com/gpu.shared",
                         "gpu.nodeSelector": {"gpu": "rtx-5070-ti"}})
     assert capture.error is None
-    assert capture.named("gpu-runtime-class").inputs["metadata"]["name"] == "nvidia-cdi"
-    values = capture.named("ollama-release").inputs["values"]
+    assert named(capture, "gpu-runtime-class").inputs["metadata"]["name"] == "nvidia-cdi"
+    values = named(capture, "ollama-release").inputs["values"]
     assert values["runtimeClassName"] == "nvidia-cdi"
     assert values["ollama"]["gpu"]["nvidiaResource"] == "nvidia.com/gpu.shared"
     assert values["nodeSelector"] == {"gpu": "rtx-5070-ti"}
-    pod = capture.named("comfyui-deployment").inputs["spec"]["template"]["spec"]
+    pod = named(capture, "comfyui-deployment").inputs["spec"]["template"]["spec"]
     assert pod["runtimeClassName"] == "nvidia-cdi"
     assert pod["nodeSelector"] == {"gpu": "rtx-5070-ti"}
     assert pod["containers"][0]["resources"]["limits"]["nvidia.com/gpu.shared"] == "1"

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from chart_value_paths import paths_unknown_to_chart
 from policy_corpus import RUNTIME_CLASS, TYPES, manifest, pod_spec
+from registrations import named, names, of_type
 from tree_edits import DELETE, changed_config
 
 from gpu_policies.dispatch import pod_template
@@ -32,11 +33,11 @@ def talos_1_13(homelab_config) -> Capture:
 
 
 def _comfyui_pod(capture: Capture) -> dict[str, Any]:
-    return capture.named("comfyui-deployment").inputs["spec"]["template"]["spec"]
+    return named(capture, "comfyui-deployment").inputs["spec"]["template"]["spec"]
 
 
 def test_talos_1_13_installs_the_operator_with_talos_values(talos_1_13: Capture):
-    release = talos_1_13.named("gpu-gpu-operator").inputs
+    release = named(talos_1_13, "gpu-gpu-operator").inputs
     assert (release["chart"], release["version"], release["namespace"]) == ("gpu-operator", "v26.3.3", "gpu-operator")
     assert release["values"] == {
         "driver": {"enabled": False},
@@ -49,14 +50,14 @@ def test_talos_1_13_installs_the_operator_with_talos_values(talos_1_13: Capture)
 
 
 def test_talos_1_13_registers_no_device_plugin_and_no_runtime_class(talos_1_13: Capture):
-    assert "gpu-device-plugin" not in talos_1_13.names()
-    assert talos_1_13.of_type(RUNTIME_CLASS_TYPE) == []
+    assert "gpu-device-plugin" not in names(talos_1_13)
+    assert of_type(talos_1_13, RUNTIME_CLASS_TYPE) == []
     assert talos_1_13.outputs.get("gpuRuntimeClass") is None
 
 
 def test_talos_1_13_gpu_pods_run_under_the_default_runtime_with_cdi(talos_1_13: Capture):
     assert "runtimeClassName" not in _comfyui_pod(talos_1_13)
-    assert "runtimeClassName" not in talos_1_13.named("ollama-release").inputs["values"]
+    assert "runtimeClassName" not in named(talos_1_13, "ollama-release").inputs["values"]
 
 
 def test_talos_1_13_runs_the_cuda_13_comfyui_image_with_xformers(talos_1_13: Capture):
@@ -68,7 +69,7 @@ def test_talos_1_13_runs_the_cuda_13_comfyui_image_with_xformers(talos_1_13: Cap
 def test_time_slicing_on_talos_1_13_configures_the_operators_device_plugin(run_with):
     capture = run_with(SHARED_TALOS_1_13)
     assert capture.error is None, capture.error
-    values = capture.named("gpu-gpu-operator").inputs["values"]
+    values = named(capture, "gpu-gpu-operator").inputs["values"]
     assert values["devicePlugin"]["config"]["default"] == "default"
     assert "replicas: 2" in values["devicePlugin"]["config"]["data"]["default"]
     assert paths_unknown_to_chart(values, "gpu-operator", "v26.3.3") == []
@@ -77,8 +78,8 @@ def test_time_slicing_on_talos_1_13_configures_the_operators_device_plugin(run_w
 def test_a_runtime_class_named_on_talos_1_13_is_the_one_the_operator_creates(run_with):
     capture = run_with({**TALOS_1_13, "gpu": {"platform": "talos-1.13", "runtimeClass": "nvidia"}})
     assert capture.error is None, capture.error
-    assert capture.of_type(RUNTIME_CLASS_TYPE) == []
-    assert capture.named("gpu-gpu-operator").inputs["values"]["operator"] == {"runtimeClass": "nvidia"}
+    assert of_type(capture, RUNTIME_CLASS_TYPE) == []
+    assert named(capture, "gpu-gpu-operator").inputs["values"]["operator"] == {"runtimeClass": "nvidia"}
     assert _comfyui_pod(capture)["runtimeClassName"] == "nvidia"
 
 

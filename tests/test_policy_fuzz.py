@@ -12,6 +12,7 @@ from typing import Any
 
 import grpc
 import pytest
+from analyzer_inputs import resource
 from fuzz_counts import TRIED
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -98,7 +99,7 @@ def resources(draw) -> Resource:
         props = _secret(props) if draw(st.booleans()) else {**props, **draw(st.dictionaries(st.sampled_from(KEYS), values, max_size=2))}
     if not isinstance(props, dict) or SECRET_SIG.keys() <= props.keys():
         props = {"spec": props}
-    return Resource(draw(st.sampled_from(RESOURCE_TYPES)), draw(st.sampled_from(["app", "ollama", "x"])), props,
+    return resource(draw(st.sampled_from(RESOURCE_TYPES)), draw(st.sampled_from(["app", "ollama", "x"])), props,
                     protect=draw(st.booleans()))
 
 
@@ -110,12 +111,12 @@ def counted_workloads(draw) -> Resource:
         props = manifest("Deployment", pod_spec(container(gpu=draw(quantities))), strategy="RollingUpdate")
         props = changed(props, "spec.strategy.rollingUpdate", {"maxSurge": draw(quantities)})
         props = changed(props, "spec.replicas", draw(st.one_of(st.integers(0, 3), st.floats(0, 1e300))))
-        return Resource(TYPES["Deployment"], "app", props)
+        return resource(TYPES["Deployment"], "app", props)
     props = release(
         ollama__gpu__number=draw(quantities), updateStrategy={"type": "RollingUpdate", "rollingUpdate": {"maxSurge": draw(quantities)}},
         replicaCount=draw(st.one_of(st.integers(0, 3), st.floats(0, 1e300))),
     )
-    return Resource(RELEASE, "ollama", props)
+    return resource(RELEASE, "ollama", props)
 
 
 # `engine` sets the default configuration once for all examples, and no example changes it.

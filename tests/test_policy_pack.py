@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from analyzer_inputs import analyze, resource
 from google.protobuf import json_format
 from policy_corpus import (
     CORPUS,
@@ -44,7 +45,7 @@ from stack_config.stack_files import read_stack_file
 
 
 def analyze_case(engine: PolicyEngine, case: Case) -> list[Diagnostic]:
-    return engine.analyze(case.type, "app", case.props)
+    return analyze(engine, case.type, "app", case.props)
 
 
 # --- the pack as the CLI loads it ---
@@ -195,7 +196,7 @@ def test_values_unknown_during_preview_never_block(engine):
 
 @pytest.mark.parametrize("case", STACK_CORPUS, ids=[case.id for case in STACK_CORPUS])
 def test_stack_case_reports_exactly_its_unprotected_volumes(engine, case: StackCase):
-    resources = [Resource(r.type, r.name, r.props, protect=r.protect) for r in case.resources]
+    resources = [resource(r.type, r.name, r.props, protect=r.protect) for r in case.resources]
 
     diagnostics = [d for d in engine.analyze_stack(resources) if d.policy == PROTECTED_CLAIMS]
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from analyzer_inputs import analyze, resource
 from policy_corpus import (
     CORPUS,
     DEFAULT_DENY,
@@ -36,7 +37,7 @@ from policy_corpus import (
 )
 from pulumi.runtime.proto import analyzer_pb2
 
-from offline_preview.engine import Resource, parse_policy_pack_config, reconcile_policy_pack_config
+from offline_preview.engine import parse_policy_pack_config, reconcile_policy_pack_config
 
 
 def found(node: Any, match: Callable[[str, Any], bool]) -> bool:
@@ -106,7 +107,7 @@ OPTIONS = {
 def test_corpus_case_under_an_option_that_changes_its_verdict(engine, option: Option, case: Case):
     engine.configure(option.config)
 
-    diagnostics = engine.analyze(case.type, "app", case.props)
+    diagnostics = analyze(engine, case.type, "app", case.props)
 
     option.expect(case).check(diagnostics, DEFAULT_LEVELS)
 
@@ -149,7 +150,7 @@ EVERY_RESOURCE_POLICY = workload(
 def test_each_policy_reports_at_its_reconciled_level(engine, config: dict[str, Any], levels: dict[str, str]):
     engine.configure(config)
 
-    diagnostics = engine.analyze(EVERY_RESOURCE_POLICY.type, "app", EVERY_RESOURCE_POLICY.props)
+    diagnostics = analyze(engine, EVERY_RESOURCE_POLICY.type, "app", EVERY_RESOURCE_POLICY.props)
 
     assert {d.policy: d.level for d in diagnostics} == {p: levels[p] for p in RESOURCE_POLICIES if p in levels}
     assert len(diagnostics) == len(levels.keys() & RESOURCE_POLICIES)
@@ -159,9 +160,9 @@ def test_a_value_unknown_during_preview_stays_advisory_under_any_level(engine):
     (case,) = [case for case in CORPUS if case.id == "gpu-limit-unknown-during-preview"]
 
     engine.configure({"all": "mandatory"})
-    mandatory = engine.analyze(case.type, "app", case.props)
+    mandatory = analyze(engine, case.type, "app", case.props)
     engine.configure({RUNTIME_CLASS: "disabled"})
-    disabled = engine.analyze(case.type, "app", case.props)
+    disabled = analyze(engine, case.type, "app", case.props)
 
     assert {(d.policy, d.level, d.cannot_run_in_preview) for d in mandatory} == {
         (policy, "advisory", True) for policy in case.cannot_run}
@@ -192,13 +193,13 @@ def test_configured_runtime_class_is_accepted_and_named_in_the_fix(engine):
     cdi = workload("cdi", "Pod", pod_spec(runtimeClassName="nvidia-cdi"))
     runc = workload("runc", "Pod", pod_spec(runtimeClassName="runc"))
     nvidia = workload("nvidia", "Pod", pod_spec())
-    assert [d.policy for d in engine.analyze(cdi.type, "app", cdi.props)] == [RUNTIME_CLASS]
+    assert [d.policy for d in analyze(engine, cdi.type, "app", cdi.props)] == [RUNTIME_CLASS]
 
     engine.configure({RUNTIME_CLASS: {"allowedRuntimeClasses": ["nvidia", "nvidia-cdi"]}})
 
-    assert engine.analyze(cdi.type, "app", cdi.props) == []
-    assert engine.analyze(nvidia.type, "app", nvidia.props) == []
-    (diagnostic,) = engine.analyze(runc.type, "app", runc.props)
+    assert analyze(engine, cdi.type, "app", cdi.props) == []
+    assert analyze(engine, nvidia.type, "app", nvidia.props) == []
+    (diagnostic,) = analyze(engine, runc.type, "app", runc.props)
     assert diagnostic.message.endswith("set spec.runtimeClassName: nvidia (allowed: nvidia, nvidia-cdi).")
 
 
@@ -208,8 +209,8 @@ def test_gpu_resource_names_replace_the_default(engine):
 
     engine.configure({RUNTIME_CLASS: {"gpuResourceNames": ["nvidia.com/gpu.shared"]}})
 
-    assert [d.policy for d in engine.analyze(shared.type, "app", shared.props)] == [RUNTIME_CLASS]
-    assert engine.analyze(plain.type, "app", plain.props) == []
+    assert [d.policy for d in analyze(engine, shared.type, "app", shared.props)] == [RUNTIME_CLASS]
+    assert analyze(engine, plain.type, "app", plain.props) == []
 
 
 def test_gpu_node_labels_are_configurable(engine):
@@ -220,8 +221,8 @@ def test_gpu_node_labels_are_configurable(engine):
 
     engine.configure({GPU_NODE_PINNING: {"gpuNodeLabels": ["nvidia.com/gpu.product"]}})
 
-    assert [d.policy for d in engine.analyze(present.type, "app", present.props)] == [GPU_NODE_PINNING]
-    assert engine.analyze(product.type, "app", product.props) == []
+    assert [d.policy for d in analyze(engine, present.type, "app", present.props)] == [GPU_NODE_PINNING]
+    assert analyze(engine, product.type, "app", product.props) == []
 
 
 def test_mutable_tags_are_configurable(engine):
@@ -229,12 +230,12 @@ def test_mutable_tags_are_configurable(engine):
 
     engine.configure({IMMUTABLE_IMAGES: {"mutableTags": ["latest", "main"]}})
 
-    assert [d.policy for d in engine.analyze(main.type, "app", main.props)] == [IMMUTABLE_IMAGES]
+    assert [d.policy for d in analyze(engine, main.type, "app", main.props)] == [IMMUTABLE_IMAGES]
 
 
 def test_stack_policy_can_be_made_mandatory_or_disabled(engine):
     (case,) = [case for case in STACK_CORPUS if case.id == "unprotected-claim-beside-gpu-deployment"]
-    resources = [Resource(r.type, r.name, r.props, protect=r.protect) for r in case.resources]
+    resources = [resource(r.type, r.name, r.props, protect=r.protect) for r in case.resources]
 
     def claims_policy() -> list[tuple[str, str]]:
         return [(d.policy, d.level) for d in engine.analyze_stack(resources) if d.policy == PROTECTED_CLAIMS]
@@ -252,7 +253,7 @@ def test_configuration_of_one_policy_leaves_the_others_alone(engine):
 
     engine.configure({RUNTIME_CLASS: {"allowedRuntimeClasses": ["nvidia-cdi"]}})
 
-    diagnostics = engine.analyze(TYPES["Deployment"], "app", rolling.props)
+    diagnostics = analyze(engine, TYPES["Deployment"], "app", rolling.props)
     assert {(d.policy, d.level) for d in diagnostics} == {
         (RUNTIME_CLASS, "mandatory"),
         (RECREATE_STRATEGY, "mandatory"),

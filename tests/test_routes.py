@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from registrations import named
 
 from stack_config import ConfigError, parse_stack_config
 
@@ -13,21 +14,21 @@ INGRESS = {"exposure.kind": "ingress", "exposure.ingress": {"className": "nginx"
 def test_httproute_carries_each_apps_request_timeout(run_with):
     capture = run_with({"ollama.route.requestTimeout": "30m", "comfyui.route.requestTimeout": "1h"})
     assert capture.error is None
-    assert capture.named("ollama-route").inputs["spec"]["rules"][0]["timeouts"] == {"request": "30m"}
-    assert capture.named("comfyui-route").inputs["spec"]["rules"][0]["timeouts"] == {"request": "1h"}
+    assert named(capture, "ollama-route").inputs["spec"]["rules"][0]["timeouts"] == {"request": "30m"}
+    assert named(capture, "comfyui-route").inputs["spec"]["rules"][0]["timeouts"] == {"request": "1h"}
 
 
 def test_an_empty_request_timeout_leaves_the_gateways_default(run_with):
     capture = run_with({"ollama.route.requestTimeout": ""})
     assert capture.error is None
-    assert "timeouts" not in capture.named("ollama-route").inputs["spec"]["rules"][0]
-    assert capture.named("comfyui-route").inputs["spec"]["rules"][0]["timeouts"] == {"request": "10m"}
+    assert "timeouts" not in named(capture, "ollama-route").inputs["spec"]["rules"][0]
+    assert named(capture, "comfyui-route").inputs["spec"]["rules"][0]["timeouts"] == {"request": "10m"}
 
 
 def test_ingress_carries_timeout_seconds_and_body_size_in_nginx_syntax(run_with):
     capture = run_with({**INGRESS, "ollama.route": {"requestTimeout": "1h30m", "maxUploadSize": "1500Ki"}})
     assert capture.error is None
-    annotations = capture.named("ollama-ingress").inputs["metadata"]["annotations"]
+    annotations = named(capture, "ollama-ingress").inputs["metadata"]["annotations"]
     assert annotations == {
         "nginx.ingress.kubernetes.io/whitelist-source-range": "192.168.1.0/24",
         "nginx.ingress.kubernetes.io/proxy-read-timeout": "5400",
@@ -41,8 +42,8 @@ def test_ingress_annotation_keys_follow_the_class_and_can_be_left_out(run_with):
         "className": "other", "readTimeoutAnnotation": "example.com/read-timeout", "sendTimeoutAnnotation": "",
         "bodySizeAnnotation": "", "preservesClientAddress": True, "publishesAddress": True}, "ollama.route.requestTimeout": ""})
     assert capture.error is None
-    comfyui = capture.named("comfyui-ingress").inputs["metadata"]["annotations"]
-    ollama = capture.named("ollama-ingress").inputs["metadata"]["annotations"]
+    comfyui = named(capture, "comfyui-ingress").inputs["metadata"]["annotations"]
+    ollama = named(capture, "ollama-ingress").inputs["metadata"]["annotations"]
     assert comfyui == {"nginx.ingress.kubernetes.io/whitelist-source-range": "192.168.1.0/24",
                        "example.com/read-timeout": "600"}
     assert ollama == {"nginx.ingress.kubernetes.io/whitelist-source-range": "192.168.1.0/24"}

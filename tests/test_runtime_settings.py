@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import pytest
+from registrations import named
 
 from offline_preview.capture import Capture
 from stack_config import ConfigError, parse_stack_config
@@ -21,12 +22,12 @@ def _problems(sections: dict[str, dict[str, Any]]) -> dict[str, str]:
 
 def _extra_env(capture: Capture) -> list[dict[str, str]]:
     assert capture.error is None, capture.error
-    return capture.named("ollama-release").inputs["values"]["extraEnv"]
+    return named(capture, "ollama-release").inputs["values"]["extraEnv"]
 
 
 def _cli_args(capture: Capture) -> str:
     assert capture.error is None, capture.error
-    container = capture.named("comfyui-deployment").inputs["spec"]["template"]["spec"]["containers"][0]
+    container = named(capture, "comfyui-deployment").inputs["spec"]["template"]["spec"]["containers"][0]
     (cli_args,) = [env["value"] for env in container["env"] if env["name"] == "CLI_ARGS"]
     return cli_args
 
@@ -142,7 +143,7 @@ def test_comfyui_upload_size_from_its_flag_reaches_the_ingress_body_size(run_wit
     capture = run_with({"exposure.kind": "ingress", "exposure.ingress": {"className": "nginx", "preservesClientAddress": True},
                         "exposure.controllerNamespace": "ingress-nginx", "comfyui.extraArgs": ["--max-upload-size", 512]})
     assert _cli_args(capture) == "--listen 0.0.0.0 --port 8188 --max-upload-size 512"
-    annotations = capture.named("comfyui-ingress").inputs["metadata"]["annotations"]
+    annotations = named(capture, "comfyui-ingress").inputs["metadata"]["annotations"]
     assert annotations["nginx.ingress.kubernetes.io/proxy-body-size"] == "512m"
 
 
