@@ -4,6 +4,7 @@ From the leaves up (no module imports one above it):
 
     vocabulary.py        the closed vocabularies (Literals) and the project's name
     values.py            value parsers (one value in, the typed value or Rejected out)
+    quantities.py        Kubernetes quantities: their value, and the CPU and byte parsers
     ollama_settings.py   Ollama's server environment, from its source
     comfyui_settings.py  ComfyUI's command-line flags, from its source
     platforms.py         the platform table: what each Talos release gives the GPU node
@@ -31,9 +32,9 @@ from stack_config.model import (
     Storage,
 )
 from stack_config.problems import ConfigError, Problem
+from stack_config.quantities import quantity_value
 from stack_config.reading import parse_stack_config, read_stack_config
 from stack_config.schema import FIELDS, SECTIONS, Field
-from stack_config.values import quantity_value
 from stack_config.vocabulary import PROJECT
 
 __all__ = [

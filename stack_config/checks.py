@@ -15,7 +15,7 @@ from stack_config.platforms import (
     version_key,
 )
 from stack_config.problems import Problem
-from stack_config.values import quantity_value
+from stack_config.quantities import quantity_value
 from stack_config.vocabulary import CONTROLLER_IMPLEMENTATIONS, GPU_PLUGINS
 
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Optional
 
-from stack_config.values import Rejected, quantity_value
+from stack_config.quantities import quantity_value
+from stack_config.values import Rejected
 
 # --- ComfyUI: comfy/cli_args.py ---
 # The image (yanwk/comfyui-boot cu128-megapak-20260223) bundles the newest ComfyUI release tag

@@ -11,7 +11,8 @@ import ipaddress
 from dataclasses import dataclass
 from typing import Mapping, Optional
 
-from stack_config.values import duration_seconds, quantity_value
+from stack_config.quantities import quantity_value
+from stack_config.values import duration_seconds
 from stack_config.vocabulary import (
     ControllerImplementation,
     DriverLine,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Mapping, Optional
+from typing import Any, Callable, Mapping, Optional
 
 from stack_config.values import Rejected
 from stack_config.vocabulary import DRIVER_LINES, DriverLine, GpuPlugin, PlatformName
@@ -139,3 +139,33 @@ def driver_line(value: Any) -> DriverLine:
         if written == line:
             return line
     raise Rejected("one of " + ", ".join(repr(d) for d in DRIVER_LINES) + " (the NVIDIA driver branch on the node)")
+
+
+# How the config reference (schema.FIELDS) names each plugin mode.
+_PLUGIN_NAMES: Mapping[GpuPlugin, str] = {"device-plugin": "device plugin", "gpu-operator": "GPU Operator", "none": "no plugin"}
+
+
+def platforms_described() -> str:
+    """Each platform as `gpu.platform`'s description lists it, from its table entry."""
+    def one(name: str, p: Platform) -> str:
+        drivers = f"driver{'s' if len(p.drivers) > 1 else ''} {'/'.join(p.drivers)}"
+        runtime = f", RuntimeClass `{p.runtime_class}`" if p.runtime_class else ""
+        return f"`{name}` ({'CDI, ' if p.cdi else ''}{drivers}, {_PLUGIN_NAMES[p.plugin]}{runtime})"
+    return " or ".join(one(name, p) for name, p in PLATFORM_DEFAULTS.items())
+
+
+def each_platform(describe: Callable[[Platform], str]) -> str:
+    """``describe`` of every platform's entry, as "X on talos-1.12, Y on talos-1.13"."""
+    return ", ".join(f"{describe(p)} on {name}" for name, p in PLATFORM_DEFAULTS.items())
+
+
+def platforms_refusing(plugin: GpuPlugin) -> tuple[str, ...]:
+    return tuple(name for name, p in PLATFORM_DEFAULTS.items() if plugin in p.refused_plugins)
+
+
+def operator_versions_described() -> str:
+    """`gpu.gpuOperator.version`'s platform defaults with each one's floor, and the release no Talos runs."""
+    def one(p: Platform) -> str:
+        floor = f", which needs {p.min_gpu_operator_version} or newer" if p.min_gpu_operator_version else ""
+        return f"`{p.gpu_operator_version}`{floor}"
+    return f"{each_platform(one)}; {GPU_OPERATOR_FAILS_ON_TALOS[0]} stops on every Talos node"

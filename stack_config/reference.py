@@ -22,8 +22,8 @@ INTRO = f"""# Configuration reference
 
 <!-- Generated from FIELDS (stack_config/schema.py) by `python -m stack_config.reference`; do not edit. -->
 
-The program reads four keys, `{PROJECT}:gpu`, `{PROJECT}:exposure`, `{PROJECT}:ollama` and
-`{PROJECT}:comfyui`, each a YAML map in `Pulumi.<stack>.yaml`. Every field below has a default, so
+The program reads one key per section, {", ".join(f"`{PROJECT}:{section}`" for section in SECTIONS)},
+each a YAML map in `Pulumi.<stack>.yaml`. Every field below has a default, so
 a stack file names only what it changes. Set one field with `--path`:
 
 ```sh

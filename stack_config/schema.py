@@ -16,16 +16,15 @@ from typing import Any, Callable, Optional
 from stack_config.comfyui_settings import comfyui_args
 from stack_config.model import StackConfig
 from stack_config.ollama_settings import ollama_env
-from stack_config.platforms import driver_line
+from stack_config.platforms import driver_line, each_platform, operator_versions_described, platforms_described, platforms_refusing
+from stack_config.quantities import byte_quantity, cpu_quantity
 from stack_config.values import (
     absolute_path,
     annotation_key,
     app_namespace_name,
     boolean,
-    byte_quantity,
     chart_version,
     cidr_list,
-    cpu_quantity,
     go_duration,
     hostname,
     http_url,
@@ -48,6 +47,7 @@ from stack_config.values import (
 )
 from stack_config.vocabulary import (
     CONTROLLER_IMPLEMENTATIONS,
+    DRIVER_LINES,
     EXPOSURE_KINDS,
     GPU_PLUGINS,
     MANAGER_SECURITY_LEVELS,
@@ -128,20 +128,21 @@ def _app_fields(section: str, *, namespace: str, image: tuple[str, str], port: i
 
 FIELDS: tuple[Field, ...] = (
     Field("gpu", "platform", one_of(*PLATFORMS), "talos-1.13",
-          "The GPU node's OS release: `talos-1.12` (driver 570/580, device plugin, RuntimeClass `nvidia`) or `talos-1.13` "
-          "(CDI, drivers 580/595, GPU Operator). Empty keys below marked \"the platform's\" follow it (docs/platforms.md)."),
+          f"The GPU node's OS release: {platforms_described()}. Empty keys below marked \"the platform's\" follow it "
+          "(docs/platforms.md)."),
     Field("gpu", "driver", optional(driver_line), "",
-          "NVIDIA driver branch on the node: `570`, `580` or `595`, one the platform ships; empty means the platform's "
-          "(570 on talos-1.12, 580 on talos-1.13)."),
+          f"NVIDIA driver branch on the node: {' or '.join(f'`{d}`' for d in DRIVER_LINES)}, one the platform ships; "
+          f"empty means the platform's ({each_platform(lambda p: p.drivers[0])})."),
     Field("gpu", "plugin", optional(one_of(*GPU_PLUGINS)), "",
-          "What makes the GPU node usable: `device-plugin` (NVIDIA k8s-device-plugin chart with NFD and GFD, talos-1.12 only), "
-          "`gpu-operator`, or `none` (managed elsewhere); empty means the platform's (`device-plugin` on talos-1.12, "
-          "`gpu-operator` on talos-1.13)."),
+          "What makes the GPU node usable: `device-plugin` (NVIDIA k8s-device-plugin chart with NFD and GFD; not on "
+          f"{', '.join(platforms_refusing('device-plugin'))}), `gpu-operator`, or `none` (managed elsewhere); empty means "
+          f"the platform's ({each_platform(lambda p: f'`{p.plugin}`')})."),
     Field("gpu", "namespace", optional(namespace_name), "",
           "Namespace of the GPU plumbing (Pod Security `privileged`); empty means `nvidia-device-plugin` or `gpu-operator` by mode."),
     Field("gpu", "runtimeClass", optional(object_name), "",
           "RuntimeClass GPU pods use (declared by the program in `device-plugin` mode, by the operator in `gpu-operator` mode); "
-          "empty means the platform's: `nvidia` on talos-1.12, none on talos-1.13 (CDI injects the GPU under the default runtime)."),
+          f"empty means the platform's: {each_platform(lambda p: f'`{p.runtime_class}`' if p.runtime_class else 'none')} "
+          "(none: CDI injects the GPU under the default runtime)."),
     Field("gpu", "createRuntimeClass", boolean, True,
           "`device-plugin` mode: declare `runtimeClass` (handler `nvidia`); `false` uses the one the cluster already has "
           "(the Talos guide's hand-made `nvidia`) and never touches it. Other modes never declare one."),
@@ -164,8 +165,8 @@ FIELDS: tuple[Field, ...] = (
     Field("gpu", "devicePlugin.repository", repository_url, "https://nvidia.github.io/k8s-device-plugin",
           "`nvidia-device-plugin` chart repository.", attr="device_plugin_chart.repository"),
     Field("gpu", "gpuOperator.version", optional(chart_version), "",
-          "`gpu-operator` chart version; empty means the platform's (`v25.10.1` on talos-1.12, `v26.3.3` on talos-1.13, "
-          "which needs v26.3.1 or newer; v26.3.0 stops on every Talos node).", attr="gpu_operator_chart.version"),
+          f"`gpu-operator` chart version; empty means the platform's ({operator_versions_described()}).",
+          attr="gpu_operator_chart.version"),
     Field("gpu", "gpuOperator.repository", repository_url, "https://helm.ngc.nvidia.com/nvidia", "`gpu-operator` chart repository.",
           attr="gpu_operator_chart.repository"),
     Field("gpu", "metrics.enabled", boolean, False,

@@ -383,3 +383,18 @@ def test_command_exit_status_says_whether_the_gpu_is_used(size_vram, returncode)
         )
     assert completed.returncode == returncode, completed.stdout + completed.stderr
     assert ("runs on the CPU" in completed.stdout) is (returncode == 1)
+
+
+def test_smoke_reads_the_outputs_and_ports_the_program_exports_for_every_app(homelab):
+    # smoke/ talks to a deployed stack and imports nothing of the program: its names are tied here.
+    from components.registry import APPS
+    from smoke.cli import DEFAULT_PORTS, DEFAULT_RUNTIME_CLASS
+    from smoke.stack_outputs import APP_URL_OUTPUTS, RUNTIME_CLASS_OUTPUT
+    from stack_config import FIELDS
+
+    assert APP_URL_OUTPUTS == {entry.section: entry.outputs for entry in APPS}
+    # The homelab stack exposes every app, so it exports both URLs of each.
+    assert {name for pair in APP_URL_OUTPUTS.values() for name in pair} <= homelab.outputs.keys()
+    defaults = {field.key: field.default for field in FIELDS}
+    assert DEFAULT_PORTS == {entry.section: defaults[f"{entry.section}.port"] for entry in APPS}
+    assert homelab.outputs[RUNTIME_CLASS_OUTPUT] == DEFAULT_RUNTIME_CLASS
