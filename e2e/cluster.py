@@ -24,7 +24,7 @@ GPU_NODE = "gpu-node"
 CPU_NODE = "cpu-node"
 # The labels NFD and GFD write on an NVIDIA node (the platform table's GPU node labels) and the
 # one the program's NodeFeatureRule adds: the harness writes them as those controllers would.
-GPU_NODE_LABELS = {
+GPU_NODE_LABEL_VALUES = {
     "nvidia.com/gpu.present": "true",
     "feature.node.kubernetes.io/pci-10de.present": "true",
     "nvidia.com/gpu.count": "1",
@@ -107,7 +107,7 @@ class Cluster:
                     "spec": {"taints": taints},
                     "status": {"capacity": capacity, "allocatable": capacity}}
         base = {"cpu": "16", "memory": "64Gi", "pods": "110"}
-        self.apply(node(GPU_NODE, GPU_NODE_LABELS, {**base, "nvidia.com/gpu": str(gpu_capacity)},
+        self.apply(node(GPU_NODE, GPU_NODE_LABEL_VALUES, {**base, "nvidia.com/gpu": str(gpu_capacity)},
                         [{"key": "nvidia.com/gpu", "effect": "NoSchedule"}]),
                    node(CPU_NODE, {}, base, []))
         self.set_gpu_capacity(gpu_capacity)

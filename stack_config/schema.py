@@ -96,7 +96,7 @@ def _app_fields(section: str, *, namespace: str, image: tuple[str, str], port: i
               "Run the app; `false` keeps its namespace, data PVC and route and scales it to 0, freeing its GPU."),
         Field(section, "namespace", app_namespace_name, namespace, "Namespace the app runs in."),
         Field(section, "image.repository", image_repository, image[0], "Container image repository."),
-        # An empty default tag is the platform's (platforms.platform_values).
+        # An empty default tag is the platform's (defaults.platform_values).
         Field(section, "image.tag", image_tag if image[1] else optional(image_tag), image[1], tag_doc),
         Field(section, "hostname", optional(hostname), "", "External hostname; required unless `exposure.kind` is `none`."),
         Field(section, "port", whole_number(1, 65535), port, "Port the app listens on and its Service exposes."),

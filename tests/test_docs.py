@@ -122,3 +122,21 @@ def test_policy_table_check_fails_on_a_stale_table_and_passes_once_rewritten(tmp
     assert policy_table.main([str(stale)]) == 0
     assert policy_table.main([str(stale), "--check"]) == 0
     assert stale.read_text() == POLICIES_DOC.read_text()
+
+
+ARCHITECTURE = (PROJECT_DIR / "docs" / "architecture.md").read_text()
+
+
+def test_architecture_map_names_only_files_and_modules_that_exist():
+    named = set(re.findall(r"`([\w/.]+\.(?:py|md|yaml))`", ARCHITECTURE))
+    places = [PROJECT_DIR, PROJECT_DIR / "stack_config", PROJECT_DIR / "components", PROJECT_DIR / "policies",
+              PROJECT_DIR / "docs", PROJECT_DIR / "policies" / "gpu_policies"]
+    missing = [path for path in named if not any((place / path).exists() for place in places)]
+    assert named and missing == []
+
+
+def test_architecture_map_lists_every_config_and_pack_module_in_its_floors():
+    floors = ARCHITECTURE.split("## Where each change goes")[0]
+    config_modules = {p.stem for p in (PROJECT_DIR / "stack_config").glob("*.py")} - {"__init__", "reference"}
+    pack_modules = {p.stem for p in (PROJECT_DIR / "policies" / "gpu_policies").glob("*.py")} - {"__init__", "reference"}
+    assert [m for m in sorted(config_modules | pack_modules) if f"`{m}`" not in floors] == []

@@ -258,3 +258,12 @@ def test_configuration_of_one_policy_leaves_the_others_alone(engine):
         (RUNTIME_CLASS, "mandatory"),
         (RECREATE_STRATEGY, "mandatory"),
     }
+
+
+def test_the_packs_default_gpu_node_labels_are_what_the_programs_plumbing_writes():
+    # The pack stands alone (a stack without the program uses its defaults); the platform table owns the labels.
+    from gpu_policies.config import OPTIONS
+    from gpu_policies.names import GPU_NODE_LABELS
+    from stack_config.platforms import PLUGIN_NODE_LABELS
+
+    assert OPTIONS[GPU_NODE_LABELS].read({}) == PLUGIN_NODE_LABELS["device-plugin"] == PLUGIN_NODE_LABELS["gpu-operator"]
