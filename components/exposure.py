@@ -8,11 +8,9 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.network_policies import AppEndpoint, Peer, fence_app_namespace, ingress_peers, lets_in_cilium_ingress
+from gpu_policies.names import ACCESS_ANNOTATION
 from stack_config import Access, AppConfig, ExposureConfig, Route
 
-# Says on the route itself who answers for access to an app with no authentication of its own,
-# where nothing else on the object shows it; the policy pack reads it.
-ACCESS_ANNOTATION = "homelab-ai/access"
 # pulumi-kubernetes does not wait for custom resources unless told to: this makes `pulumi up`
 # wait until the Gateway accepts the route, and fail with the route's status if it does not.
 # The provider reads `jsonpath=` in kubectl's strict syntax and compares the first match

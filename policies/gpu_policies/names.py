@@ -50,5 +50,6 @@ POLICY_OPTIONS: Mapping[str, tuple[str, ...]] = MappingProxyType({
 })
 """Each policy, in the pack's order, with the option keys its config schema declares."""
 
-# Where the homelab-ai program says who answers for access to an app it exposes.
+# Says on a route itself who answers for access to an app with no authentication of its own, where
+# nothing else on the object shows it: the homelab-ai program writes it, the access policy reads it.
 ACCESS_ANNOTATION = "homelab-ai/access"
