@@ -117,15 +117,15 @@ class Cluster:
         patch = {"status": {"capacity": {"nvidia.com/gpu": str(slices)}, "allocatable": {"nvidia.com/gpu": str(slices)}}}
         self.kubectl("patch", "node", GPU_NODE, "--subresource=status", "--type=merge", "-p", json.dumps(patch))
 
-    def add_storage(self, claims: list[tuple[str, str]]) -> None:
-        """A `longhorn` StorageClass and one volume for each (namespace, claim): nothing provisions here."""
+    def add_storage(self, claims: list[tuple[str, str]], storage_class: str = "longhorn") -> None:
+        """A Longhorn StorageClass and one volume of it for each (namespace, claim): nothing provisions here."""
         objects: list[dict[str, Any]] = [{
-            "apiVersion": "storage.k8s.io/v1", "kind": "StorageClass", "metadata": {"name": "longhorn"},
+            "apiVersion": "storage.k8s.io/v1", "kind": "StorageClass", "metadata": {"name": storage_class},
             "provisioner": "driver.longhorn.io", "reclaimPolicy": "Delete", "volumeBindingMode": "Immediate"}]
         for namespace, claim in claims:
             objects.append({
-                "apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": f"{namespace}-{claim}"},
-                "spec": {"capacity": {"storage": "100Gi"}, "accessModes": ["ReadWriteOnce"], "storageClassName": "longhorn",
+                "apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": f"{namespace}-{claim}-{storage_class}"},
+                "spec": {"capacity": {"storage": "100Gi"}, "accessModes": ["ReadWriteOnce"], "storageClassName": storage_class,
                          "persistentVolumeReclaimPolicy": "Retain", "hostPath": {"path": f"/var/lib/longhorn/{claim}"},
                          "claimRef": {"namespace": namespace, "name": claim}}})
         self.apply(*objects)
