@@ -100,7 +100,9 @@ def chart_values(
         "ollama": {
             "port": config.port,
             # The chart adds the GPU limit and the nvidia.com/gpu toleration itself when this is
-            # on; putting nvidia.com/gpu in resources.limits as well would be a second source.
+            # on; putting nvidia.com/gpu in resources.limits as well would be a second source. Off
+            # (`gpus: 0`), it renders neither (templates/deployment.yaml at 1.41.0, both under
+            # `if .Values.ollama.gpu.enabled`; rendered with helm template).
             "gpu": {
                 "enabled": config.gpus > 0,
                 "type": "nvidia",
@@ -125,7 +127,9 @@ def chart_values(
         # The chart sets OLLAMA_HOST itself; a second entry would be a duplicate env var that
         # server-side apply rejects. It never sets NVIDIA_VISIBLE_DEVICES.
         "extraEnv": [
-            {"name": "NVIDIA_VISIBLE_DEVICES", "value": "all"},
+            # Only with a GPU: where the default runtime is NVIDIA's, this alone would hand a
+            # CPU-only pod every GPU of the node.
+            *([{"name": "NVIDIA_VISIBLE_DEVICES", "value": "all"}] if config.gpus else []),
             {"name": "OLLAMA_KEEP_ALIVE", "value": config.keep_alive},
             # `ollama.env`, in name order so a reordered stack file changes nothing.
             *({"name": name, "value": value} for name, value in sorted(config.env.items())),

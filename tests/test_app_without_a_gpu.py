@@ -23,6 +23,7 @@ def test_ollama_without_a_gpu_turns_the_charts_gpu_off_and_leaves_the_gpu_node_a
     assert values["ollama"]["gpu"]["enabled"] is False
     assert "runtimeClassName" not in values and "tolerations" not in values
     assert values["nodeSelector"] == {}
+    assert "NVIDIA_VISIBLE_DEVICES" not in {env["name"] for env in values["extraEnv"]}
 
 
 def test_its_model_pull_job_is_not_pinned_to_the_gpu_node_either(cpu_ollama):
