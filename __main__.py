@@ -9,15 +9,16 @@ from components.registry import APPS
 from stack_config import read_stack_config
 
 config = read_stack_config()
+app_configs = config.apps
 # An app that lets another app's namespace in (`access.clientNamespaces`) is useless to it unless
 # that namespace's own egress fence lets it out too.
-endpoints = [entry.endpoint(config.apps[entry.section]) for entry in APPS]
+endpoints = [entry.endpoint(app_configs[entry.section]) for entry in APPS]
 
 gpu = GpuNodeStack("gpu", GpuNodeStackArgs(config=config.gpu))
 apps = {
     entry.section: entry.deploy(AppArgs(
-        config=config.apps[entry.section], exposure=config.exposure, gpu=gpu,
-        reaches=clients_of(config.apps[entry.section].namespace, endpoints)))
+        config=app_configs[entry.section], exposure=config.exposure, gpu=gpu,
+        reaches=clients_of(app_configs[entry.section].namespace, endpoints)))
     for entry in APPS
 }
 
@@ -28,4 +29,4 @@ for entry in APPS:
 pulumi.export("namespaces", {"gpu": gpu.namespace, **{section: app.namespace for section, app in apps.items()}})
 pulumi.export("gpuRuntimeClass", gpu.runtime_class_name)
 pulumi.export("gpuCapacity", gpu.capacity)
-pulumi.export("gpuHolders", [section for section, app in config.apps.items() if app.gpu_demand])
+pulumi.export("gpuHolders", [section for section, app in app_configs.items() if app.gpu_demand])

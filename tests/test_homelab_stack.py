@@ -170,3 +170,10 @@ def test_homelab_stack_file_spells_out_its_values_rather_than_relying_on_default
         "comfyui", "yanwk/comfyui-boot", "comfyui.madhan.app", 8188)
     assert comfyui["resources"] == {"requests": {"cpu": "1000m", "memory": "4Gi"}, "limits": {"cpu": "4000m", "memory": "8Gi"}}
     assert comfyui["storage"] == {"size": "100Gi", "storageClass": "longhorn"}
+
+
+def test_the_registry_deploys_every_app_section_of_the_config_once(homelab_config):
+    from components.registry import APPS
+    from stack_config.stack_files import parse_stack_file_config
+
+    assert [entry.section for entry in APPS] == list(parse_stack_file_config(homelab_config).apps)
