@@ -7,8 +7,8 @@ An app's component subclasses ``App``: it declares its workload between ``super(
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Generic, Optional, Sequence, TypeVar
+from dataclasses import dataclass, field
+from typing import Generic, Mapping, Optional, Sequence, TypeVar
 
 import pulumi
 
@@ -32,6 +32,8 @@ class AppArgs(Generic[C]):
     """Runtime class, node selector, tolerations and GPU resource name come from here, and the app waits for it."""
     reaches: Sequence[AppEndpoint] = ()
     """Other apps that let this app's namespace in: its egress fence lets it out to them."""
+    internal_urls: Mapping[str, pulumi.Output[str]] = field(default_factory=dict)
+    """In-cluster URLs of the apps deployed before this one, by section: what an app that calls another reads."""
 
 
 class App(pulumi.ComponentResource, Generic[C]):

@@ -8,7 +8,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.network_policies import AppEndpoint, Peer, fence_app_namespace, ingress_peers, lets_in_cilium_ingress
-from gpu_policies.names import ACCESS_ANNOTATION
+from gpu_policies.names import ACCESS_ANNOTATION, APP_LOGIN_ACCESS
 from stack_config import Access, AppConfig, ExposureConfig, Route
 
 # pulumi-kubernetes does not wait for custom resources unless told to: this makes `pulumi up`
@@ -26,10 +26,11 @@ ROUTE_ACCEPT_TIMEOUT = "3m"
 SKIP_AWAIT = {"pulumi.com/skipAwait": "true"}
 
 
-def access_annotations(exposure: ExposureConfig, access: Access) -> dict[str, str]:
+def access_annotations(exposure: ExposureConfig, access: Access, own_login_guards: bool = False) -> dict[str, str]:
     # An allowlist of every address (0.0.0.0/0) guards nothing: config accepts it only as public.
     if access.public or not access.protected:
-        return {ACCESS_ANNOTATION: "public"}
+        # The pack checks the app's own login from its release's values, not from this word.
+        return {ACCESS_ANNOTATION: APP_LOGIN_ACCESS if own_login_guards and not access.public else "public"}
     if exposure.kind == "gateway":
         return {ACCESS_ANNOTATION: "gateway-enforced"}
     annotations = {}
@@ -90,6 +91,7 @@ def route_to_service(
     access: Access,
     route: Route,
     opts: pulumi.ResourceOptions,
+    own_login_guards: bool = False,
 ) -> Optional[pulumi.CustomResource]:
     """Routes ``hostname`` to the Service, in the way the stack's exposure kind says.
 
@@ -107,7 +109,7 @@ def route_to_service(
             kind="HTTPRoute",
             metadata=k8s.meta.v1.ObjectMetaArgs(
                 name=service_name, namespace=namespace,
-                annotations={**access_annotations(exposure, access), "pulumi.com/waitFor": ROUTE_ACCEPTED},
+                annotations={**access_annotations(exposure, access, own_login_guards), "pulumi.com/waitFor": ROUTE_ACCEPTED},
             ),
             spec={
                 "parentRefs": [parent_ref],
@@ -126,7 +128,7 @@ def route_to_service(
             f"{name}-ingress",
             metadata=k8s.meta.v1.ObjectMetaArgs(
                 name=service_name, namespace=namespace,
-                annotations={**access_annotations(exposure, access), **route_annotations(exposure, route),
+                annotations={**access_annotations(exposure, access, own_login_guards), **route_annotations(exposure, route),
                              **({} if exposure.ingress_publishes_address else SKIP_AWAIT)},
             ),
             spec=k8s.networking.v1.IngressSpecArgs(
@@ -171,7 +173,7 @@ def expose_app(
     """
     route_to_service(
         name, exposure=exposure, namespace=namespace, service_name=service_name, port=app.port,
-        hostname=app.hostname, access=app.access, route=app.route, opts=opts,
+        hostname=app.hostname, access=app.access, route=app.route, opts=opts, own_login_guards=app.own_login_guards,
     )
     fence_app_namespace(
         name, namespace=namespace, app_labels=pod_labels, port=app.port,

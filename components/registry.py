@@ -12,7 +12,7 @@ from typing import Callable, Mapping, Optional
 
 import pulumi
 
-from components import comfyui_app, ollama_release
+from components import comfyui_app, ollama_release, open_webui_app
 from components.app import App, AppArgs
 from components.network_policies import AppEndpoint
 from stack_config import AppConfig
@@ -42,4 +42,6 @@ class AppEntry:
 APPS: tuple[AppEntry, ...] = (
     AppEntry("ollama", ollama_release.OllamaRelease, ollama_release.POD_LABELS),
     AppEntry("comfyui", comfyui_app.ComfyUIApp, comfyui_app.POD_LABELS),
+    # After the apps it calls: it reads their in-cluster URLs.
+    AppEntry("openwebui", open_webui_app.OpenWebUIApp, open_webui_app.POD_LABELS),
 )

@@ -7,6 +7,7 @@ From the leaves up (no module imports one above it):
     quantities.py        Kubernetes quantities: their value, and the CPU and byte parsers
     ollama_settings.py   Ollama's server environment, from its source
     comfyui_settings.py  ComfyUI's command-line flags, from its source
+    open_webui_settings.py  Open WebUI's own settings, from its source
     platforms.py         the platform table: what each Talos release gives the GPU node
     model.py             the frozen dataclasses a component receives
     problems.py          what a refused config reports
@@ -27,6 +28,7 @@ from stack_config.model import (
     ExposureConfig,
     GpuConfig,
     OllamaConfig,
+    OpenWebUIConfig,
     Route,
     StackConfig,
     Storage,
@@ -39,6 +41,6 @@ from stack_config.vocabulary import PROJECT
 
 __all__ = [
     "Access", "AppConfig", "ComfyUIConfig", "ConfigError", "ExposureConfig", "FIELDS", "Field", "GpuConfig",
-    "OllamaConfig", "PROJECT", "Problem", "Route", "SECTIONS", "StackConfig", "Storage", "parse_stack_config",
+    "OllamaConfig", "OpenWebUIConfig", "PROJECT", "Problem", "Route", "SECTIONS", "StackConfig", "Storage", "parse_stack_config",
     "quantity_value", "read_stack_config",
 ]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from stack_config.comfyui_settings import comfyui_flag_value, flag_bytes, mebibytes
-from stack_config.model import AppConfig, ExposureConfig, GpuConfig, StackConfig
+from stack_config.model import AppConfig, ExposureConfig, GpuConfig, OpenWebUIConfig, StackConfig
 from stack_config.ollama_settings import ollama_env_conflict
 from stack_config.platforms import (
     COMFYUI_TAG_FOR_DRIVER,
@@ -22,7 +24,7 @@ from stack_config.vocabulary import CONTROLLER_IMPLEMENTATIONS, GPU_PLUGINS
 def consistency_problems(config: StackConfig) -> list[Problem]:
     problems = platform_problems(config)
     exposure = config.exposure
-    apps = tuple(config.apps.items())
+    apps = tuple(config.installed_apps.items())
 
     kind = exposure.kind
     needed: list[tuple[str, object]] = []
@@ -76,6 +78,7 @@ def consistency_problems(config: StackConfig) -> list[Problem]:
                                     f"default for gpu.plugin {gpu.plugin!r}), which runs privileged"))
 
     problems += _app_settings_problems(config)
+    problems += _open_webui_problems(config)
     if gpu.metrics.service_monitor and not gpu.metrics.enabled:
         problems.append(Problem("gpu.metrics.serviceMonitor", True, "false while gpu.metrics.enabled is false (it monitors the exporter)"))
     if gpu.metrics.enabled and gpu.plugin == "none":
@@ -91,7 +94,7 @@ def consistency_problems(config: StackConfig) -> list[Problem]:
 
 
 def _access_problems(name: str, app: AppConfig, exposure: ExposureConfig) -> list[Problem]:
-    """Neither app authenticates anyone: exposing one must be protected or deliberately public."""
+    """An app that authenticates no one, or lets anyone sign up, is exposed only protected or deliberately public."""
     access, kind = app.access, exposure.kind
     problems: list[Problem] = []
     if access.public and access.protected:
@@ -104,10 +107,12 @@ def _access_problems(name: str, app: AppConfig, exposure: ExposureConfig) -> lis
             f"{name}.access.allowedSources", list(access.allowed_sources),
             f"ranges that leave some of the internet out: these admit every address, which exposes {name} "
             f"on {app.hostname} to anyone; list your own networks, or set {name}.access.public: true to mean it"))
-    elif not (access.protected or access.public):
+    elif not (access.protected or access.public or app.own_login_guards):
+        why = (f"{name}.enableSignup lets anyone who reaches it make an account" if isinstance(app, OpenWebUIConfig)
+               else f"{name} has no authentication of its own")
         problems.append(Problem(
-            f"{name}.access", {}, f"access.allowedSources, access.forwardAuthUrl, or access.public: true: {name} has no "
-            f"authentication of its own and exposure.kind {kind!r} puts it on {app.hostname}", missing=True))
+            f"{name}.access", {}, f"access.allowedSources, access.forwardAuthUrl, or access.public: true: {why} and "
+            f"exposure.kind {kind!r} puts it on {app.hostname}", missing=True))
     if kind == "gateway" and access.protected and not exposure.gateway_enforces_access:
         problems.append(Problem(
             "exposure.gateway.enforcesAccess", False,
@@ -188,3 +193,46 @@ def _app_settings_problems(config: StackConfig) -> list[Problem]:
             f"the size comfyui.extraArgs gives ComfyUI, --max-upload-size {flag} (MB of 1024 x 1024 bytes), "
             f"i.e. {mebibytes(flag_bytes(flag))}Mi; or drop the flag and let the program set it from this value"))
     return problems
+
+
+def _open_webui_problems(config: StackConfig) -> list[Problem]:
+    webui = config.openwebui
+    if not webui.installed:
+        return []
+    problems = [Problem(f"openwebui.{key}", None, f"{what}: required while openwebui.installed is true", missing=True)
+                for key, value, what in (
+                    ("adminEmail", webui.admin_email, "the admin's email address, so the account exists before anyone can sign up"),
+                    ("adminPassword", webui.admin_password, "the admin's password, as a secret"),
+                    ("secretKey", webui.secret_key, "a session signing key, as a secret: without one every restart signs everyone out"),
+                ) if value is None]
+    if not config.ollama.installed:
+        problems.append(Problem("ollama.installed", False, "true while openwebui.installed is true: Open WebUI chats through "
+                                                           "the stack's Ollama"))
+    if webui.images.enabled and not config.comfyui.installed:
+        problems.append(Problem("openwebui.images.enabled", True, "false while comfyui.installed is false: Open WebUI makes "
+                                                                  "images through the stack's ComfyUI"))
+    if webui.trusted_email_header is not None:
+        if webui.access.forward_auth_url is None:
+            problems.append(Problem("openwebui.trustedEmailHeader", webui.trusted_email_header,
+                                    "no value without openwebui.access.forwardAuthUrl: Open WebUI signs in whoever the header "
+                                    "names, so only a forward-auth proxy may set it"))
+        if webui.access.client_namespaces:
+            problems.append(Problem("openwebui.access.clientNamespaces", list(webui.access.client_namespaces),
+                                    "no namespaces while openwebui.trustedEmailHeader is set: a pod let in past the proxy can "
+                                    "send the header itself and sign in as anyone"))
+    return problems
+
+
+def secret_problems(config: StackConfig, secret: Collection[str]) -> list[Problem]:
+    """The values that must never sit in a stack file or the state in plain text are stack secrets.
+
+    The language host marks a whole structured key secret when any value in it is
+    (`pulumi config set --secret --path`), so the section is what can be checked.
+    """
+    webui = config.openwebui
+    if not webui.installed or "openwebui" in secret:
+        return []
+    return [Problem(f"openwebui.{key}", "[plain text]",
+                    f"a secret: `pulumi config set --secret --path openwebui.{key} ...` (in plain text it would sit in "
+                    "Pulumi.<stack>.yaml and in the state)")
+            for key, value in (("adminPassword", webui.admin_password), ("secretKey", webui.secret_key)) if value is not None]

@@ -209,3 +209,19 @@ def comfyui_args_with_upload_size(args: tuple[str, ...], upload_size: str) -> tu
     if "--max-upload-size" in args or size == COMFYUI_DEFAULT_UPLOAD_BYTES:
         return args
     return (*args, "--max-upload-size", mebibytes(size))
+
+
+# --- ComfyUI: folder_paths.py ---
+# The files ComfyUI lists as models: supported_pt_extensions.
+MODEL_FILE_EXTENSIONS = (".ckpt", ".pt", ".pt2", ".bin", ".pth", ".safetensors", ".pkl", ".sft")
+_MODEL_FILE_RE = re.compile(r"^(?:[A-Za-z0-9_][A-Za-z0-9_.+ -]*/)*[A-Za-z0-9_][A-Za-z0-9_.+ -]*$")
+
+
+def checkpoint_name(value: Any) -> str:
+    """A model file as ComfyUI names it: its path below the model folder, such as `SDXL/model.safetensors`."""
+    accepted = (f"a model file name below ComfyUI's models/checkpoints/, such as sd_xl_base_1.0.safetensors, "
+                f"ending in {', '.join(MODEL_FILE_EXTENSIONS)}")
+    if not isinstance(value, str) or len(value) > 255 or ".." in value.split("/") or not _MODEL_FILE_RE.match(value) \
+            or not value.endswith(MODEL_FILE_EXTENSIONS):
+        raise Rejected(accepted)
+    return value

@@ -46,6 +46,7 @@ def resolved_values(values: Mapping[str, Any]) -> dict[str, Any]:
     upload_size = comfyui_upload_size(values["comfyui.route.maxUploadSize"], values["comfyui.extraArgs"])
     return {
         **platform,
+        **open_webui_wiring(values),
         "comfyui.route.maxUploadSize": upload_size,
         "comfyui.extraArgs": comfyui_args_with_upload_size(values["comfyui.extraArgs"], upload_size),
         "gpu.namespace": None if plugin == "none" else values["gpu.namespace"] or DEFAULT_GPU_NAMESPACE[plugin],
@@ -53,4 +54,18 @@ def resolved_values(values: Mapping[str, Any]) -> dict[str, Any]:
         "exposure.controller.implementation": None if kind == "none" else values["exposure.controller.implementation"],
         "exposure.controllerNamespace": None if kind == "none" else (
             values["exposure.controllerNamespace"] or (values["exposure.gateway.namespace"] if kind == "gateway" else None)),
+    }
+
+
+def open_webui_wiring(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Open WebUI calls Ollama for chat and, with images on, ComfyUI: while it is installed, each lets its
+    namespace in (`access.clientNamespaces`), and its own egress fence lets it out to them."""
+    installed = values["openwebui.installed"]
+    images = values["comfyui.installed"] if values["openwebui.images.enabled"] is None else values["openwebui.images.enabled"]
+    calls = {"ollama": True, "comfyui": images}
+    return {
+        "openwebui.images.enabled": images,
+        **{f"{app}.access.clientNamespaces": tuple(dict.fromkeys(
+            (*values[f"{app}.access.clientNamespaces"], values["openwebui.namespace"])))
+           for app, called in calls.items() if installed and called},
     }

@@ -183,6 +183,8 @@ class Route:
 
 @dataclass(frozen=True)
 class AppConfig:
+    installed: bool
+    """The stack deploys the app at all; an app not installed registers nothing."""
     enabled: bool
     namespace: str
     image: ImageRef
@@ -198,7 +200,12 @@ class AppConfig:
     @property
     def running_replicas(self) -> int:
         """Replicas the cluster runs: none while the app is disabled."""
-        return self.replicas if self.enabled else 0
+        return self.replicas if self.enabled and self.installed else 0
+
+    @property
+    def own_login_guards(self) -> bool:
+        """The app's own login keeps strangers out of it (Ollama and ComfyUI have none)."""
+        return False
 
     @property
     def gpu_demand(self) -> int:
@@ -224,6 +231,37 @@ class ComfyUIConfig(AppConfig):
 
 
 @dataclass(frozen=True)
+class ImageGeneration:
+    enabled: bool
+    """Open WebUI hands image prompts to the stack's ComfyUI."""
+    model: str
+    """The checkpoint file ComfyUI loads (models/checkpoints/), IMAGE_GENERATION_MODEL."""
+    size: str
+    steps: int
+
+
+@dataclass(frozen=True)
+class OpenWebUIConfig(AppConfig):
+    chart: ChartRef
+    admin_email: Optional[str]
+    admin_password: Optional[str]
+    """A secret of the stack: the admin account Open WebUI creates at its first start."""
+    secret_key: Optional[str]
+    """A secret of the stack: WEBUI_SECRET_KEY, which signs every session."""
+    enable_signup: bool
+    trusted_email_header: Optional[str]
+    """The forward-auth proxy's header naming the signed-in user; None signs users in with passwords."""
+    offline: bool
+    images: ImageGeneration
+
+    @property
+    def own_login_guards(self) -> bool:
+        # An admin is created from the stack's secret before the first request is served, so with
+        # sign-up off nobody else can make an account; a trusted header hands sign-in to the proxy.
+        return not self.enable_signup and self.trusted_email_header is None
+
+
+@dataclass(frozen=True)
 class StackConfig:
     """One attribute per config section; each app's section is an AppConfig (components/registry.py lists the apps)."""
 
@@ -231,8 +269,14 @@ class StackConfig:
     exposure: ExposureConfig
     ollama: OllamaConfig
     comfyui: ComfyUIConfig
+    openwebui: OpenWebUIConfig
 
     @property
     def apps(self) -> dict[str, AppConfig]:
         """Every app's config, by its section, in the order of the sections."""
         return {f.name: value for f in dataclasses.fields(self) if isinstance(value := getattr(self, f.name), AppConfig)}
+
+    @property
+    def installed_apps(self) -> dict[str, AppConfig]:
+        """The apps the stack deploys, by section."""
+        return {name: app for name, app in self.apps.items() if app.installed}

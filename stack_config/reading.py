@@ -17,7 +17,7 @@ from typing import Any, Collection, Mapping, TypeVar, get_type_hints
 
 import pulumi.runtime.config
 
-from stack_config.checks import consistency_problems
+from stack_config.checks import consistency_problems, secret_problems
 from stack_config.defaults import platform_attributes, resolved_values
 from stack_config.model import StackConfig
 from stack_config.problems import ConfigError, Problem
@@ -82,7 +82,7 @@ def parse_stack_config(trees: Mapping[str, Any], secret: Collection[str] = ()) -
         raise ConfigError(_hidden(problems, secret))
 
     config = _build(values)
-    problems = consistency_problems(config)
+    problems = consistency_problems(config) + secret_problems(config, secret)
     if problems:
         raise ConfigError(_hidden(problems, secret))
     return config

@@ -13,9 +13,18 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
-from stack_config.comfyui_settings import comfyui_args
+from stack_config.comfyui_settings import checkpoint_name, comfyui_args
 from stack_config.model import StackConfig
 from stack_config.ollama_settings import ollama_env
+from stack_config.open_webui_settings import (
+    BCRYPT_MAX_BYTES,
+    MIN_PASSWORD_LENGTH,
+    MIN_SECRET_KEY_LENGTH,
+    email_address,
+    header_name,
+    image_size,
+    secret_text,
+)
 from stack_config.platforms import driver_line, each_platform, operator_versions_described, platforms_described, platforms_refusing
 from stack_config.quantities import byte_quantity, cpu_quantity
 from stack_config.values import (
@@ -88,10 +97,17 @@ class Field:
 
 def _app_fields(section: str, *, namespace: str, image: tuple[str, str], port: int,
                 requests: tuple[str, str], limits: tuple[str, str], claim: str,
-                upload: tuple[str, str], gpus: tuple[int, str] = (1, ""),
+                upload: tuple[str, str], gpus: tuple[int, int, str] = (1, 8, ""), installed: bool = True,
+                storage: str = "100Gi",
                 tag_doc: str = "Container image tag (pinned; never `latest`).") -> list[Field]:
+    """The keys every app has. ``gpus`` is (fewest, most, what the description adds); the default is
+    one GPU where the app may have one."""
     upload_size = byte_quantity(MIN_UPLOAD, "100Mi or 1Gi")
+    fewest, most, gpus_doc = gpus
     return [
+        Field(section, "installed", boolean, installed,
+              "Deploy the app at all. Once deployed its namespace and data PVC are protected, so `false` afterwards stops "
+              "`pulumi up` at them rather than deleting anything (docs/data-safety.md); use `enabled: false` to stop it."),
         Field(section, "enabled", boolean, True,
               "Run the app; `false` keeps its namespace, data PVC and route and scales it to 0, freeing its GPU."),
         Field(section, "namespace", app_namespace_name, namespace, "Namespace the app runs in."),
@@ -101,7 +117,7 @@ def _app_fields(section: str, *, namespace: str, image: tuple[str, str], port: i
         Field(section, "hostname", optional(hostname), "", "External hostname; required unless `exposure.kind` is `none`."),
         Field(section, "port", whole_number(1, 65535), port, "Port the app listens on and its Service exposes."),
         Field(section, "replicas", whole_number(0, 100), 1, "Pod replicas while the app is enabled."),
-        Field(section, "gpus", whole_number(gpus[0], 8), 1, f"GPUs each pod asks for (`gpu.resourceName`){gpus[1]}."),
+        Field(section, "gpus", whole_number(fewest, most), min(1, most), f"GPUs each pod asks for (`gpu.resourceName`){gpus_doc}."),
         Field(section, "resources.requests.cpu", cpu_quantity, requests[0], "CPU request.",
               attr="resources.cpu_request"),
         Field(section, "resources.requests.memory", byte_quantity(MIN_MEMORY, "512Mi or 4Gi"), requests[1], "Host memory request.",
@@ -109,7 +125,7 @@ def _app_fields(section: str, *, namespace: str, image: tuple[str, str], port: i
         Field(section, "resources.limits.cpu", cpu_quantity, limits[0], "CPU limit.", attr="resources.cpu_limit"),
         Field(section, "resources.limits.memory", byte_quantity(MIN_MEMORY, "512Mi or 4Gi"), limits[1],
               "Host memory limit (VRAM is not counted here).", attr="resources.memory_limit"),
-        Field(section, "storage.size", byte_quantity(MIN_STORAGE, "100Gi or 500G"), "100Gi",
+        Field(section, "storage.size", byte_quantity(MIN_STORAGE, "100Gi or 500G"), storage,
               f"Size of the `{claim}` PVC the program owns (protected, retained)."),
         Field(section, "storage.storageClass", object_name, "longhorn", f"Storage class of the `{claim}` PVC."),
         Field(section, "access.allowedSources", cidr_list, [],
@@ -119,7 +135,8 @@ def _app_fields(section: str, *, namespace: str, image: tuple[str, str], port: i
         Field(section, "access.public", boolean, False,
               "Acknowledges exposing the app with neither allowlist nor forward-auth: anyone who reaches the hostname can use it."),
         Field(section, "access.clientNamespaces", namespace_list, [],
-              "In-cluster namespaces whose pods may reach the app's port (NetworkPolicy).", free_form=True),
+              "In-cluster namespaces whose pods may reach the app's port (NetworkPolicy); an installed app that calls this one "
+              "(Open WebUI) adds its own.", free_form=True),
         Field(section, "route.requestTimeout", optional(route_timeout), "10m",
               "Longest request through the route (HTTPRoute `timeouts.request`, ingress read/send timeouts); empty leaves the controller's default."),
         Field(section, "route.maxUploadSize", optional(upload_size) if upload[0] == "" else upload_size, upload[0], upload[1]),
@@ -232,7 +249,7 @@ FIELDS: tuple[Field, ...] = (
     Field("ollama", "chart.repository", repository_url, "https://otwld.github.io/ollama-helm/", "otwld `ollama` chart repository."),
     *_app_fields("ollama", namespace="ollama", image=("ollama/ollama", "0.17.1"), port=11434,
                  requests=("1000m", "2Gi"), limits=("4000m", "4Gi"), claim="ollama-models",
-                 gpus=(0, "; `0` runs Ollama's models on the CPU, on any node, holding no GPU"),
+                 gpus=(0, 8, "; `0` runs Ollama's models on the CPU, on any node, holding no GPU"),
                  upload=("100Mi", "Largest request body through the route (ingress body-size annotation): "
                                   "chat requests carry images base64-encoded.")),
     Field("ollama", "models.pull", model_list, [],
@@ -262,4 +279,39 @@ FIELDS: tuple[Field, ...] = (
     Field("comfyui", "extraArgs", comfyui_args, [],
           "ComfyUI flags appended after `--listen 0.0.0.0 --port <port>`, such as `[--reserve-vram, 4]`; checked against ComfyUI's `cli_args.py`.",
           free_form=True),
+    Field("openwebui", "chart.version", chart_version, "16.0.0",
+          "`open-webui` chart version (value keys are checked against 16.0.0).", attr="chart.version"),
+    Field("openwebui", "chart.repository", repository_url, "https://helm.openwebui.com/", "`open-webui` chart repository.",
+          attr="chart.repository"),
+    *_app_fields("openwebui", namespace="open-webui", image=("ghcr.io/open-webui/open-webui", "0.11.0"), port=8080,
+                 requests=("500m", "1Gi"), limits=("2000m", "4Gi"), claim="open-webui-data", storage="10Gi",
+                 gpus=(0, 0, "; Open WebUI runs on the CPU and holds no GPU: `0` is the only value"), installed=False,
+                 upload=("100Mi", "Largest request body through the route (ingress body-size annotation): documents "
+                                  "and images uploaded into a chat.")),
+    Field("openwebui", "adminEmail", optional(email_address), "",
+          "The admin account Open WebUI creates at its first start, before it serves anyone; required when installed."),
+    Field("openwebui", "adminPassword", optional(secret_text(MIN_PASSWORD_LENGTH, "the admin's password", BCRYPT_MAX_BYTES)), "",
+          f"That account's password: a stack secret of {MIN_PASSWORD_LENGTH} to {BCRYPT_MAX_BYTES} bytes "
+          "(`pulumi config set --secret --path openwebui.adminPassword`); required when installed. Read once: changing it "
+          "later changes nothing in Open WebUI (docs/open-webui.md)."),
+    Field("openwebui", "secretKey", optional(secret_text(MIN_SECRET_KEY_LENGTH, "the session signing key")), "",
+          "`WEBUI_SECRET_KEY`, which signs every session: a stack secret (`pulumi config set --secret --path "
+          "openwebui.secretKey \"$(openssl rand -hex 32)\"`); required when installed. Changing it signs everyone out."),
+    Field("openwebui", "enableSignup", boolean, False,
+          "Let visitors create accounts (`ENABLE_SIGNUP`; new accounts wait for the admin's approval). While it is on, "
+          "the app's login no longer counts as access control."),
+    Field("openwebui", "trustedEmailHeader", optional(header_name), "",
+          "Header the forward-auth proxy sets to the signed-in user's email (`WEBUI_AUTH_TRUSTED_EMAIL_HEADER`); Open WebUI "
+          "then trusts it blindly. Needs `access.forwardAuthUrl` and no `access.clientNamespaces` (docs/security.md)."),
+    Field("openwebui", "offline", boolean, False,
+          "`OFFLINE_MODE`: no Hugging Face downloads (`HF_HUB_OFFLINE`) and no update checks. Chat works; document search "
+          "(RAG) needs its embedding model on the data volume already (docs/open-webui.md)."),
+    Field("openwebui", "images.enabled", optional(boolean), "",
+          "Make images through the stack's ComfyUI; empty means on exactly when ComfyUI is installed.", attr="images.enabled"),
+    Field("openwebui", "images.model", checkpoint_name, "sd_xl_base_1.0.safetensors",
+          "Checkpoint ComfyUI loads for Open WebUI's prompts, a file of ComfyUI's `models/checkpoints/`.", attr="images.model"),
+    Field("openwebui", "images.size", image_size, "1024x1024", "Image size, `<width>x<height>` (`IMAGE_SIZE`).",
+          attr="images.size"),
+    Field("openwebui", "images.steps", whole_number(1, 150), 30, "Sampler steps per image (`IMAGE_STEPS`).",
+          attr="images.steps"),
 )

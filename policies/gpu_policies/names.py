@@ -53,3 +53,6 @@ POLICY_OPTIONS: Mapping[str, tuple[str, ...]] = MappingProxyType({
 # Says on a route itself who answers for access to an app with no authentication of its own, where
 # nothing else on the object shows it: the homelab-ai program writes it, the access policy reads it.
 ACCESS_ANNOTATION = "homelab-ai/access"
+# Its value for an app whose own login keeps strangers out: the access policy then reads that
+# login's settings from the app's release before it believes it.
+APP_LOGIN_ACCESS = "app-login"
