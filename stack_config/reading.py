@@ -65,6 +65,7 @@ def parse_stack_config(trees: Mapping[str, Any], secret: Collection[str] = ()) -
     keys in ``secret`` are not shown.
     """
     problems = [_unknown_key(key, value, key in secret) for key, value in trees.items() if key not in SECTIONS]
+    secret = set(secret)
     values: dict[str, Any] = {}
     for section in SECTIONS:
         tree = trees.get(section, {})
@@ -74,6 +75,12 @@ def parse_stack_config(trees: Mapping[str, Any], secret: Collection[str] = ()) -
         problems += _shape_problems(section, tree, section in secret)
         for field in (f for f in FIELDS if f.section == section):
             value = _lookup(tree, field.path)
+            if _encrypted(value):
+                # A stack file's `secure:` value, read by a tool without the CLI, which alone decrypts it:
+                # its text is unknown here, so it stands as the placeholder, and the CLI's run checks it.
+                values[field.key] = SECRET
+                secret.add(section)
+                continue
             try:
                 values[field.key] = field.parse(field.default if value is _MISSING else value)
             except Rejected as rejected:
@@ -86,6 +93,11 @@ def parse_stack_config(trees: Mapping[str, Any], secret: Collection[str] = ()) -
     if problems:
         raise ConfigError(_hidden(problems, secret))
     return config
+
+
+def _encrypted(value: Any) -> bool:
+    """A value as Pulumi.<stack>.yaml holds a secret: `{secure: <ciphertext>}`."""
+    return isinstance(value, dict) and list(value) == ["secure"] and isinstance(value["secure"], str)
 
 
 def _hidden(problems: list[Problem], secret: Collection[str]) -> list[Problem]:
@@ -123,7 +135,7 @@ def _leaves(node: Any, parts: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...
 
     Parts, not dotted strings: a stack may write a key that itself contains a dot.
     """
-    if isinstance(node, dict) and (node or not parts):
+    if isinstance(node, dict) and (node or not parts) and not _encrypted(node):
         return [leaf for key, value in node.items() for leaf in _leaves(value, (*parts, str(key)))]
     return [(parts, node)]
 

@@ -7,6 +7,7 @@ from typing import Any, Callable
 
 import pytest
 from fuzz_counts import TRIED
+from open_webui_stacks import OPEN_WEBUI_ON, OPEN_WEBUI_SECRET_KEYS
 from policy_corpus import DeclaredPoliciesOnly
 from tree_edits import changed_config
 
@@ -42,6 +43,14 @@ def homelab_config() -> dict[str, Any]:
 def homelab(homelab_config) -> Capture:
     """The homelab stack as the engine receives it."""
     capture = run_program(homelab_config)
+    assert capture.error is None, capture.error
+    return capture
+
+
+@pytest.fixture(scope="session")
+def open_webui(homelab_config) -> Capture:
+    """The homelab stack with Open WebUI installed, its password and key held as stack secrets."""
+    capture = run_program(changed_config(homelab_config, {"openwebui": OPEN_WEBUI_ON}), secret_keys=OPEN_WEBUI_SECRET_KEYS)
     assert capture.error is None, capture.error
     return capture
 

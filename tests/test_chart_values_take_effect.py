@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from chart_value_paths import CHART_VALUES_DIR, paths_unknown_to_chart, value_at, value_paths
+from open_webui_stacks import OPEN_WEBUI_ON, OPEN_WEBUI_SECRET_KEYS
 from registrations import of_type
 from tree_edits import DELETE, changed_config
 
@@ -21,6 +22,7 @@ from offline_preview.capture import Capture, run_program
 RELEASE_TYPE = "kubernetes:helm.sh/v3:Release"
 TALOS_1_13 = {"gpu": {"platform": "talos-1.13"}, "comfyui.image.tag": DELETE, "comfyui.disableXformers": DELETE}
 DEDICATED = [{"key": "dedicated", "value": "ai", "effect": "NoSchedule"}]
+OPEN_WEBUI = {"openwebui": OPEN_WEBUI_ON}
 CONFIGS: dict[str, dict[str, Any]] = {
     "homelab": {},
     "exporter": {"gpu.metrics.enabled": True},
@@ -32,6 +34,8 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "talos-1.13-shared-tainted": {**TALOS_1_13, "gpu": {"platform": "talos-1.13", "taints": DEDICATED,
                                                         "sharing": {"strategy": "time-slicing", "replicas": 2}}},
     "tainted": {"gpu.taints": DEDICATED, "gpu.metrics.enabled": True},
+    "open-webui": OPEN_WEBUI,
+    "open-webui-offline-without-images": {**OPEN_WEBUI, "openwebui.offline": True, "openwebui.images.enabled": False},
 }
 
 CONFIG_DRIVEN = "the stack's own value (config), written whatever it is"
@@ -51,6 +55,8 @@ PINNED_DEFAULTS: dict[tuple[str, str], str] = {
     ("dcgm-exporter", "serviceMonitor.interval"): CONFIG_DRIVEN,
     ("gpu-operator", "dcgmExporter.serviceMonitor.interval"): CONFIG_DRIVEN,
     ("gpu-operator", "operator.runtimeClass"): CONFIG_DRIVEN,
+    **{("open-webui", path): CONFIG_DRIVEN for path in ("image.repository", "replicaCount", "service.containerPort")},
+    ("open-webui", "persistence.enabled"): "the chart reads existingClaim only while it is on",
 }
 
 
@@ -77,7 +83,7 @@ def releases(capture: Capture) -> list[tuple[str, str, dict[str, Any]]]:
 
 @pytest.fixture(scope="module", params=list(CONFIGS), ids=list(CONFIGS))
 def registered(request, homelab_config) -> Capture:
-    capture = run_program(changed_config(homelab_config, CONFIGS[request.param]))
+    capture = run_program(changed_config(homelab_config, CONFIGS[request.param]), secret_keys=OPEN_WEBUI_SECRET_KEYS)
     assert capture.error is None, capture.error
     return capture
 
@@ -106,7 +112,8 @@ def test_every_value_the_program_writes_changes_what_the_chart_renders(registere
 def test_the_pinned_defaults_are_still_the_charts_defaults():
     """A reason for pinning a default holds only while the chart's default is that value."""
     written_anywhere = {(chart, path) for chart, version in (
-        ("ollama", "1.41.0"), ("dcgm-exporter", "4.8.2"), ("gpu-operator", "v25.10.1"), ("gpu-operator", "v26.3.3"))
+        ("ollama", "1.41.0"), ("dcgm-exporter", "4.8.2"), ("gpu-operator", "v25.10.1"), ("gpu-operator", "v26.3.3"),
+        ("open-webui", "16.0.0"))
         for path in chart_defaults(chart, version)[0]}
     assert set(PINNED_DEFAULTS) - written_anywhere == set()
 

@@ -154,7 +154,8 @@ POLICIES: list[Policy] = [
     stack_policy(
         GUARDED_ROUTES,
         "Routes into a GPU app's namespace should carry a source allowlist or forward-auth, or say "
-        "that the Gateway applies one; GPU apps such as Ollama and ComfyUI authenticate no one.",
+        "that the Gateway applies one; GPU apps such as Ollama and ComfyUI authenticate no one. A route "
+        "into Open WebUI may rest on its own login while its release creates the admin and keeps sign-up off.",
         stack_rules.unguarded_route_violations,
         enforcement_level=EnforcementLevel.ADVISORY,
         severity=Severity.HIGH,

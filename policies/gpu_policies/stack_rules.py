@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Optional
 
+from .charts import chart_name
 from .config import Settings
-from .dispatch import NETWORK_POLICY_TYPE, PVC_TYPE, pod_template, route_kind
-from .names import ACCESS_ANNOTATION
+from .dispatch import NETWORK_POLICY_TYPE, PVC_TYPE, RELEASE_TYPE, pod_template, route_kind
+from .logins import CHART_LOGINS, Login
+from .names import ACCESS_ANNOTATION, APP_LOGIN_ACCESS
 from .protocol import GpuResources, PodTemplate, gpus_per_pod
 from .readers import Malformed, dig, mapping, metadata_namespace, sequence, shown
 
@@ -161,29 +163,48 @@ def capacity_violations(resources: Sequence[StackResource], settings: Settings) 
     return [Violation(None, message) for message in (over, *uncountable)]
 
 
+def _app_logins(resources: Sequence[StackResource]) -> dict[str, Login]:
+    """The login of each namespace's app that has one of its own, read from its release ("" is the default namespace)."""
+    logins: dict[str, Login] = {}
+    for resource in resources:
+        read = CHART_LOGINS.get(chart_name(resource.props.get("chart"))) if resource.type == RELEASE_TYPE else None
+        if read is not None:
+            namespace = resource.props.get("namespace")
+            logins[namespace if isinstance(namespace, str) else ""] = read(mapping(resource.props.get("values")))
+    return logins
+
+
 def unguarded_route_violations(resources: Sequence[StackResource], settings: Settings) -> list[Violation]:
     """A route into a GPU app's namespace must say what guards it: GPU apps such as Ollama and
-    ComfyUI authenticate no one, and whoever reaches them can pull models or run code."""
+    ComfyUI authenticate no one, and whoever reaches them can pull models or run code. A route into
+    an app with a login of its own (Open WebUI) may rest on that login, once the app's release shows it
+    keeps strangers out."""
     access_annotations, acknowledged = settings.access_annotations, settings.acknowledged_access
     workloads = _gpu_workloads_by_namespace(_gpu_pods(resources, settings.gpu))
+    logins = _app_logins(resources)
     violations = []
     for resource in resources:
         kind = route_kind(resource.type)
         if kind is None:
             continue
         namespace = metadata_namespace(resource.props)
-        if namespace not in workloads:
+        login = logins.get(namespace)
+        if namespace not in workloads and login is None:
             continue
         annotations = mapping(dig(resource.props, ("metadata", "annotations")))
         guarded = any(key in access_annotations and annotations[key] for key in annotations)
         said = annotations.get(ACCESS_ANNOTATION)
         if guarded or said in acknowledged:
             continue
+        if said == APP_LOGIN_ACCESS and login is not None and login.guards and namespace not in workloads:
+            continue
         how = f"is marked {ACCESS_ANNOTATION}: {shown(said)}" if isinstance(said, str) and said else "names no guard"
+        runs = [*workloads.get(namespace, []), *([login.app] if login else [])]
+        because = f"; {login.app} {login.refusal}" if login is not None and login.refusal else ""
         violations.append(Violation(
             resource.urn,
-            f"{kind} '{shown(resource.name)}' exposes {_where(namespace)}, which runs {', '.join(workloads[namespace])}, "
-            f"and {how}; give the app a source allowlist or forward-auth ({', '.join(access_annotations)}), or "
+            f"{kind} '{shown(resource.name)}' exposes {_where(namespace)}, which runs {', '.join(runs)}, "
+            f"and {how}{because}; give the app a source allowlist or forward-auth ({', '.join(access_annotations)}), or "
             f"apply it at the Gateway and set metadata.annotations.{ACCESS_ANNOTATION}: {acknowledged[0] if acknowledged else 'gateway-enforced'}.",
         ))
     return violations
