@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any, TextIO
 from urllib.parse import urlsplit
@@ -11,18 +12,25 @@ from smoke.checks import FAIL, SKIP, CheckResult, all_passed, render_table, summ
 from smoke.comfyui import comfyui_checks
 from smoke.http_api import HttpApi
 from smoke.ollama import ollama_checks
+from smoke.open_webui import Credentials, open_webui_checks
 from smoke.stack_outputs import (
     APP_URL_OUTPUTS,
     RUNTIME_CLASS_OUTPUT,
     StackOutputsError,
+    read_stack_config_value,
     read_stack_outputs,
+    stack_config_command,
     stack_output_command,
 )
 
 APPS = tuple(APP_URL_OUTPUTS)
-# What `kubectl port-forward` needs to reach an app without its route, with the program's defaults.
-DEFAULT_PORTS = {"ollama": 11434, "comfyui": 8188}
+# What `kubectl port-forward` needs to reach an app without its route, with the program's defaults:
+# its namespace, its Service and its port.
+PORT_FORWARD = {"ollama": ("ollama", "ollama", 11434), "comfyui": ("comfyui", "comfyui", 8188),
+                "openwebui": ("open-webui", "open-webui", 8080)}
 DEFAULT_RUNTIME_CLASS = "nvidia"
+# Open WebUI's admin, when the CLI should not be asked for it (the password is a stack secret).
+CREDENTIAL_VARIABLES = {"adminEmail": "OPEN_WEBUI_EMAIL", "adminPassword": "OPEN_WEBUI_PASSWORD"}
 
 
 def _is_http_url(value: str) -> bool:
@@ -52,19 +60,24 @@ def parser() -> argparse.ArgumentParser:
         description=(
             "Checks that a deployed stack's Ollama and ComfyUI answer, and answer from the GPU: Ollama's "
             "/, /api/version, /api/tags, a short /api/generate, /api/chat, /v1/chat/completions and "
-            "/api/ps (size_vram > 0), and ComfyUI's /system_stats (a cuda device) and /queue. Prints a "
+            "/api/ps (size_vram > 0), and ComfyUI's /system_stats (a cuda device) and /queue; and, where the "
+            "stack deploys it, that Open WebUI answers (/health, /api/config: its admin exists), signs its "
+            "admin in and chats through the stack's Ollama (/ollama/api/tags, /ollama/api/chat). Prints a "
             "table of checks; exits 0 only when every check passed."
         ),
         epilog=(
-            "URLs: --ollama-url/--comfyui-url, else the stack's outputs from "
-            f"`{' '.join(stack_output_command('<stack>'))}` "
-            "(ollamaUrl, comfyuiUrl; with --internal ollamaInternalUrl, comfyuiInternalUrl). An app with "
-            "neither fails. Requests go to those URLs only; redirects are reported, not followed."
+            "URLs: --ollama-url/--comfyui-url/--openwebui-url (which then choose the apps checked), else the "
+            f"stack's outputs from `{' '.join(stack_output_command('<stack>'))}` "
+            "(<app>Url; with --internal <app>InternalUrl). An app the stack deploys without an external URL "
+            "fails; one it does not deploy is skipped. Open WebUI's admin comes from OPEN_WEBUI_EMAIL and "
+            "OPEN_WEBUI_PASSWORD, else from `pulumi config get --path openwebui.adminEmail` (and adminPassword). "
+            "Requests go to those URLs only; redirects are reported, not followed."
         ),
     )
     command.add_argument("stack", help="the Pulumi stack, for example homelab")
     command.add_argument("--ollama-url", type=_http_url, metavar="URL", help="Ollama's base URL (skips the stack's)")
     command.add_argument("--comfyui-url", type=_http_url, metavar="URL", help="ComfyUI's base URL (skips the stack's)")
+    command.add_argument("--openwebui-url", type=_http_url, metavar="URL", help="Open WebUI's base URL (skips the stack's)")
     command.add_argument(
         "--internal", action="store_true",
         help="use the stack's in-cluster Service URLs (*.svc.cluster.local), when run from a pod in the cluster",
@@ -95,19 +108,40 @@ def _stack_url(app: str, stack: str, outputs: dict[str, Any] | None, error: str 
     output = in_cluster if internal else external
     url = outputs.get(output)
     if url is None:
-        port = DEFAULT_PORTS[app]
+        namespace, service, port = PORT_FORWARD[app]
         return None, (
             f"stack {stack} exports no {output} (exposure.kind none, or not deployed): pass --{app}-url, "
-            f"for example http://localhost:{port} with kubectl -n {app} port-forward svc/{app} {port}"
+            f"for example http://localhost:{port} with kubectl -n {namespace} port-forward svc/{service} {port}"
         )
     if not isinstance(url, str) or not _is_http_url(url):
         return None, f"stack output {output} is {url!r}, not an http(s) URL"
     return url, f"stack output {output}"
 
 
+def _not_installed(app: str, given: str | None, outputs: dict[str, Any] | None) -> bool:
+    """The stack exports neither of the app's URLs: it does not deploy the app (its `installed` is false)."""
+    return given is None and outputs is not None and not any(name in outputs for name in APP_URL_OUTPUTS[app])
+
+
+def _open_webui_credentials(stack: str) -> tuple[Credentials | None, str]:
+    """The admin's email and password: from OPEN_WEBUI_EMAIL and OPEN_WEBUI_PASSWORD, else the stack's config."""
+    values: dict[str, str] = {}
+    for key, variable in CREDENTIAL_VARIABLES.items():
+        value = os.environ.get(variable)
+        if not value:
+            try:
+                value = read_stack_config_value(stack, f"openwebui.{key}")
+            except StackOutputsError as failure:
+                return None, (f"no admin to sign in as: set {variable}, or let `{' '.join(stack_config_command(stack, f'openwebui.{key}'))}` "
+                              f"answer ({failure})")
+        values[key] = value
+    return Credentials(values["adminEmail"], values["adminPassword"]), ""
+
+
 def run(args: argparse.Namespace, out: TextIO) -> int:
-    selected = args.app or list(APPS)
-    given = {"ollama": args.ollama_url, "comfyui": args.comfyui_url}
+    given = {"ollama": args.ollama_url, "comfyui": args.comfyui_url, "openwebui": args.openwebui_url}
+    # The apps named, else the apps whose URLs are given, else every app the stack deploys.
+    selected = args.app or [app for app in APPS if given[app]] or list(APPS)
     outputs: dict[str, Any] | None = None
     error: str | None = None
     if any(given[app] is None for app in selected):
@@ -123,7 +157,10 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     results: list[CheckResult] = []
     for app in APPS:
         if app not in selected:
-            results.append(CheckResult(app, "-", SKIP, None, "not asked for (--app)"))
+            results.append(CheckResult(app, "-", SKIP, None, f"not asked for (--app, or --{app}-url beside the others)"))
+            continue
+        if _not_installed(app, given[app], outputs):
+            results.append(CheckResult(app, "-", SKIP, None, f"stack {args.stack} does not deploy it ({app}.installed)"))
             continue
         url, source = (given[app], f"--{app}-url") if given[app] else _stack_url(
             app, args.stack, outputs, error, args.internal
@@ -137,8 +174,12 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
             results += ollama_checks(
                 api, model=args.model, generate_timeout=args.generate_timeout, runtime_class=runtime_class
             )
-        else:
+        elif app == "comfyui":
             results += comfyui_checks(api, runtime_class=runtime_class)
+        else:
+            credentials, why_none = _open_webui_credentials(args.stack)
+            results += open_webui_checks(api, credentials=credentials, why_no_credentials=why_none, model=args.model,
+                                         generate_timeout=args.generate_timeout)
     print(file=out)
     print(render_table(results), file=out)
     print(file=out)

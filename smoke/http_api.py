@@ -114,10 +114,17 @@ def _connection_error(url: str, reason: object, timeout: float, timeout_option: 
 class HttpApi:
     """One app's HTTP API at ``base_url``; every path is appended to it and nothing else is contacted."""
 
-    def __init__(self, base_url: str, *, timeout: float, timeout_option: str = "--timeout") -> None:
+    def __init__(self, base_url: str, *, timeout: float, timeout_option: str = "--timeout",
+                 headers: dict[str, str] | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.timeout_option = timeout_option
+        self.headers = dict(headers or {})
+
+    def below(self, path: str, headers: dict[str, str]) -> HttpApi:
+        """The API at ``path`` below this one, sending ``headers`` too: an app's proxy to another."""
+        return HttpApi(self.base_url + path, timeout=self.timeout, timeout_option=self.timeout_option,
+                       headers={**self.headers, **headers})
 
     def request(self, method: str, path: str, payload: Any = None, *, timeout: float | None = None,
                 timeout_option: str | None = None) -> tuple[str, bytes]:
@@ -127,7 +134,7 @@ class HttpApi:
         option = timeout_option or self.timeout_option
         data = None if payload is None else json.dumps(payload).encode()
         request = urllib.request.Request(url, data=data, method=method, headers={
-            "Accept": "application/json", "User-Agent": USER_AGENT,
+            "Accept": "application/json", "User-Agent": USER_AGENT, **self.headers,
             **({"Content-Type": "application/json"} if data is not None else {}),
         })
         try:
@@ -135,6 +142,9 @@ class HttpApi:
                 return response.headers.get("Content-Type", ""), response.read()
         except urllib.error.HTTPError as error:
             body = error.read() if error.fp is not None else b""
+            if error.code == 401 and "Authorization" in self.headers:
+                raise ProbeError(f"HTTP 401 from {url}: the app refused the session it gave us: {_error_message(body)}",
+                                 stops=True) from None
             raise _http_status_error(url, error.code, str(error.reason), body, error.headers.get("Location")) from None
         except urllib.error.URLError as error:
             raise _connection_error(url, error.reason, seconds, option) from None

@@ -56,7 +56,7 @@ def _version(api: HttpApi) -> Passed[None]:
     return Passed(f"Ollama {version}", None)
 
 
-def _pulled_model(api: HttpApi, wanted: str | None) -> Passed[str]:
+def pulled_model(api: HttpApi, wanted: str | None) -> Passed[str]:
     models = _field(api.json("GET", "/api/tags"), "models")
     if not isinstance(models, list):
         raise CheckFailed("answer has no models list")
@@ -86,7 +86,7 @@ def _generate(api: HttpApi, model: str, timeout: float) -> Passed[None]:
     return Passed(tokens_per_second(answer), None)
 
 
-def _chat(api: HttpApi, model: str, timeout: float) -> Passed[None]:
+def chat(api: HttpApi, model: str, timeout: float) -> Passed[None]:
     answer = api.json("POST", "/api/chat", {
         "model": model, "messages": [{"role": "user", "content": PROMPT}], "stream": False,
         "options": {"num_predict": MAX_TOKENS},
@@ -140,14 +140,14 @@ def ollama_checks(api: HttpApi, *, model: str | None, generate_timeout: float,
     checks = AppChecks("ollama")
     checks.run("GET /", lambda: _root(api))
     checks.run("GET /api/version", lambda: _version(api))
-    chosen = checks.run("GET /api/tags", lambda: _pulled_model(api, model))
+    chosen = checks.run("GET /api/tags", lambda: pulled_model(api, model))
     needs_model = ("POST /api/generate", "POST /api/chat", "POST /v1/chat/completions", "GET /api/ps")
     if chosen is None:
         for check in needs_model:
             checks.skip(check, checks.stopped or "not run: needs a pulled model")
         return checks.results
     checks.run("POST /api/generate", lambda: _generate(api, chosen, generate_timeout))
-    checks.run("POST /api/chat", lambda: _chat(api, chosen, generate_timeout))
+    checks.run("POST /api/chat", lambda: chat(api, chosen, generate_timeout))
     checks.run("POST /v1/chat/completions", lambda: _openai_chat(api, chosen, generate_timeout))
     checks.run("GET /api/ps", lambda: _gpu_residency(api, chosen, runtime_class))
     return checks.results

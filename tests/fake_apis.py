@@ -1,4 +1,4 @@
-"""Local HTTP servers that answer as Ollama 0.17.1 and ComfyUI document their APIs.
+"""Local HTTP servers that answer as Ollama 0.17.1, ComfyUI and Open WebUI 0.11.0 document their APIs.
 
 The healthy answers are the examples of ollama/ollama v0.17.1 docs/api.md (non-streaming generate
 and chat, `/api/tags`, `/api/ps`, `/api/version`), server/routes.go (`GET /`), openai/openai.go
@@ -32,6 +32,8 @@ class Reply:
     content_type: str = "application/json; charset=utf-8"
     delay: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
+    authorization: str | None = None
+    """The Authorization header the route answers; any other gets 401, as a signed-in route does."""
 
     def encoded(self) -> bytes:
         if isinstance(self.body, (bytes, str)):
@@ -112,11 +114,39 @@ def comfyui_routes(device: str = "cuda") -> dict[tuple[str, str], Reply]:
     }
 
 
+# Open WebUI 0.11.0 (open_webui/main.py, routers/auths.py): the public config of an instance with
+# its admin and sign-up off, and the session its sign-in answers (SessionUserResponse).
+OPEN_WEBUI_TOKEN = "eyJhbGciOiJIUzI1NiJ9.e30.session"
+ADMIN = {"email": "admin@madhan.app", "password": "correct horse battery staple"}
+
+
+def open_webui_config(onboarding: bool = False, enable_signup: bool = False) -> dict[str, Any]:
+    return {**({"onboarding": True} if onboarding else {}), "status": True, "name": "Open WebUI", "version": "0.11.0",
+            "default_locale": "", "features": {"auth": True, "auth_trusted_header": False,
+                                               "enable_signup": enable_signup, "enable_login_form": True}}
+
+
+def open_webui_routes() -> dict[tuple[str, str], Reply]:
+    """Open WebUI, with its proxy to the stack's Ollama below /ollama answering as Ollama does."""
+    bearer = f"Bearer {OPEN_WEBUI_TOKEN}"
+    ollama = ollama_routes()
+    return {
+        ("GET", "/health"): Reply(body={"status": True}),
+        ("GET", "/api/config"): Reply(body=open_webui_config()),
+        ("POST", "/api/v1/auths/signin"): Reply(body={
+            "id": "0b3c", "email": ADMIN["email"], "name": "Admin", "role": "admin",
+            "profile_image_url": "/user.png", "token": OPEN_WEBUI_TOKEN, "token_type": "Bearer"}),
+        ("GET", "/ollama/api/tags"): Reply(body=ollama["GET", "/api/tags"].body, authorization=bearer),
+        ("POST", "/ollama/api/chat"): Reply(body=ollama["POST", "/api/chat"].body, authorization=bearer),
+    }
+
+
 @dataclass(frozen=True)
 class Request:
     method: str
     path: str
     body: Any
+    authorization: str | None = None
 
 
 class FakeApi:
@@ -137,8 +167,11 @@ class FakeApi:
             def _answer(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
-                api.requests.append(Request(self.command, self.path, json.loads(raw) if raw else None))
+                api.requests.append(Request(self.command, self.path, json.loads(raw) if raw else None,
+                                            self.headers.get("Authorization")))
                 reply = api.routes.get((self.command, self.path), Reply(404, {"error": "not found"}))
+                if reply.authorization is not None and self.headers.get("Authorization") != reply.authorization:
+                    reply = Reply(401, {"detail": "Not authenticated"})
                 time.sleep(min(reply.delay, MAX_DELAY))
                 body = reply.encoded()
                 try:

@@ -11,15 +11,20 @@ from pathlib import Path
 
 import pytest
 from fake_apis import (
+    ADMIN,
     MODEL,
     MODEL_SIZE,
+    OPEN_WEBUI_TOKEN,
     Reply,
     closed_port_url,
     comfyui_routes,
     ollama_routes,
+    open_webui_config,
+    open_webui_routes,
     running_model,
     serve,
 )
+from registrations import named
 
 from smoke.cli import main
 from smoke.stack_outputs import PROJECT_DIR
@@ -80,7 +85,7 @@ def test_healthy_apis_pass_every_check_and_report_tokens_per_second():
         output, "comfyui", "GET /system_stats"
     )
     assert "0 running, 0 pending" in row(output, "comfyui", "GET /queue")
-    assert output.rstrip().endswith("PASSED: 9 passed, 0 failed, 0 skipped")
+    assert output.rstrip().endswith("PASSED: 9 passed, 0 failed, 1 skipped")
 
 
 def test_generation_requests_use_the_first_pulled_model_without_streaming():
@@ -122,7 +127,7 @@ def test_model_on_the_cpu_fails_naming_the_cpu():
     assert status_of(output, "ollama", "GET /api/ps") == "FAIL"
     assert f"{MODEL} runs on the CPU: size_vram is 0 of 1.9 GiB" in ps
     assert "runtimeClassName nvidia" in ps
-    assert "FAILED: 8 passed, 1 failed, 0 skipped" in output
+    assert "FAILED: 8 passed, 1 failed, 1 skipped" in output
 
 
 def test_model_partly_offloaded_passes_and_says_how_much_is_on_the_cpu():
@@ -223,7 +228,7 @@ def test_dead_endpoint_is_reported_as_connection_refused():
     assert status == 1
     assert "connection refused by 127.0.0.1:" in row(output, "ollama", "GET /")
     assert "connection refused by 127.0.0.1:" in row(output, "comfyui", "GET /system_stats")
-    assert "FAILED: 0 passed, 2 failed, 7 skipped" in output
+    assert "FAILED: 0 passed, 2 failed, 8 skipped" in output
 
 
 def test_non_json_answer_is_reported_as_such():
@@ -385,16 +390,113 @@ def test_command_exit_status_says_whether_the_gpu_is_used(size_vram, returncode)
     assert ("runs on the CPU" in completed.stdout) is (returncode == 1)
 
 
-def test_smoke_reads_the_outputs_and_ports_the_program_exports_for_every_app(homelab):
+def test_smoke_reads_the_outputs_and_ports_the_program_exports_for_every_app(open_webui):
     # smoke/ talks to a deployed stack and imports nothing of the program: its names are tied here.
     from components.registry import APPS
-    from smoke.cli import DEFAULT_PORTS, DEFAULT_RUNTIME_CLASS
+    from smoke.cli import CREDENTIAL_VARIABLES, DEFAULT_RUNTIME_CLASS, PORT_FORWARD
     from smoke.stack_outputs import APP_URL_OUTPUTS, RUNTIME_CLASS_OUTPUT
     from stack_config import FIELDS
 
     assert APP_URL_OUTPUTS == {entry.section: entry.outputs for entry in APPS}
-    # The homelab stack exposes every app, so it exports both URLs of each.
-    assert {name for pair in APP_URL_OUTPUTS.values() for name in pair} <= homelab.outputs.keys()
+    # With every app installed and exposed, the stack exports both URLs of each.
+    assert {name for pair in APP_URL_OUTPUTS.values() for name in pair} <= open_webui.outputs.keys()
     defaults = {field.key: field.default for field in FIELDS}
-    assert DEFAULT_PORTS == {entry.section: defaults[f"{entry.section}.port"] for entry in APPS}
-    assert homelab.outputs[RUNTIME_CLASS_OUTPUT] == DEFAULT_RUNTIME_CLASS
+    services = {entry.section: named(open_webui, f"{entry.section}-route").inputs["spec"]["rules"][0]["backendRefs"][0]["name"]
+                for entry in APPS}
+    assert PORT_FORWARD == {entry.section: (defaults[f"{entry.section}.namespace"], services[entry.section],
+                                            defaults[f"{entry.section}.port"]) for entry in APPS}
+    assert open_webui.outputs[RUNTIME_CLASS_OUTPUT] == DEFAULT_RUNTIME_CLASS
+    assert {f"openwebui.{key}" for key in CREDENTIAL_VARIABLES} <= defaults.keys()
+
+
+OPEN_WEBUI_SEQUENCE = ["GET /health", "GET /api/config", "POST /api/v1/auths/signin", "GET /ollama/api/tags",
+                       "POST /ollama/api/chat"]
+
+
+@pytest.fixture
+def admin_in_environment(monkeypatch):
+    monkeypatch.setenv("OPEN_WEBUI_EMAIL", ADMIN["email"])
+    monkeypatch.setenv("OPEN_WEBUI_PASSWORD", ADMIN["password"])
+
+
+def test_open_webui_answers_signs_its_admin_in_and_chats_through_ollama(admin_in_environment):
+    with serve(open_webui_routes()) as webui:
+        status, output = smoke("homelab", "--openwebui-url", webui.url)
+
+    assert status == 0, output
+    assert webui.paths() == OPEN_WEBUI_SEQUENCE
+    sign_in, tags, chat = webui.requests[2:]
+    assert sign_in.body == ADMIN
+    assert tags.authorization == chat.authorization == f"Bearer {OPEN_WEBUI_TOKEN}"
+    assert chat.body["model"] == MODEL and chat.body["stream"] is False
+    assert "Open WebUI 0.11.0; admin exists, sign-up off" in row(output, "openwebui", "GET /api/config")
+    assert "298 tokens in 4.80 s" in row(output, "openwebui", "POST /ollama/api/chat")
+    assert status_of(output, "ollama", "-") == "SKIP"
+
+
+def test_open_webui_without_an_account_fails_because_the_first_sign_up_would_be_admin(admin_in_environment):
+    routes = open_webui_routes()
+    routes["GET", "/api/config"] = Reply(body=open_webui_config(onboarding=True))
+    with serve(routes) as webui:
+        status, output = smoke("homelab", "--openwebui-url", webui.url)
+
+    assert status == 1
+    assert "whoever signs up first becomes admin" in row(output, "openwebui", "GET /api/config")
+
+
+def test_open_webui_refusing_the_admins_password_fails_and_skips_the_chat(admin_in_environment):
+    routes = open_webui_routes()
+    routes["POST", "/api/v1/auths/signin"] = Reply(400, {"detail": "The email or password provided is incorrect."})
+    with serve(routes) as webui:
+        status, output = smoke("homelab", "--openwebui-url", webui.url)
+
+    assert status == 1
+    assert "The email or password provided is incorrect." in row(output, "openwebui", "POST /api/v1/auths/signin")
+    assert status_of(output, "openwebui", "POST /ollama/api/chat") == "SKIP"
+    assert webui.paths() == OPEN_WEBUI_SEQUENCE[:3]
+
+
+def test_open_webui_that_cannot_reach_ollama_fails_at_its_proxy(admin_in_environment):
+    routes = open_webui_routes()
+    routes["GET", "/ollama/api/tags"] = Reply(500, {"detail": "Ollama: Server Connection Error"},
+                                              authorization=f"Bearer {OPEN_WEBUI_TOKEN}")
+    with serve(routes) as webui:
+        status, output = smoke("homelab", "--openwebui-url", webui.url)
+
+    assert status == 1
+    assert "Server Connection Error" in row(output, "openwebui", "GET /ollama/api/tags")
+
+
+def test_open_webui_admin_comes_from_the_stacks_config_without_the_environment(tmp_path, monkeypatch):
+    monkeypatch.delenv("OPEN_WEBUI_EMAIL", raising=False)
+    monkeypatch.delenv("OPEN_WEBUI_PASSWORD", raising=False)
+    record = fake_pulumi(tmp_path, monkeypatch, stdout="admin@madhan.app\n")
+    with serve(open_webui_routes()) as webui:
+        status, output = smoke("homelab", "--openwebui-url", webui.url)
+
+    assert [call["argv"] for call in calls(record)] == [
+        ["config", "get", "--path", "openwebui.adminEmail", "--stack", "homelab"],
+        ["config", "get", "--path", "openwebui.adminPassword", "--stack", "homelab"]]
+    assert webui.requests[2].body == {"email": "admin@madhan.app", "password": "admin@madhan.app"}
+    assert status == 0, output
+
+
+def test_open_webui_without_credentials_says_how_to_give_them(tmp_path, monkeypatch):
+    monkeypatch.delenv("OPEN_WEBUI_EMAIL", raising=False)
+    monkeypatch.delenv("OPEN_WEBUI_PASSWORD", raising=False)
+    fake_pulumi(tmp_path, monkeypatch, stderr="error: configuration key 'openwebui.adminEmail' not found", code=255)
+    with serve(open_webui_routes()) as webui:
+        status, output = smoke("homelab", "--openwebui-url", webui.url)
+
+    assert status == 1
+    assert "set OPEN_WEBUI_EMAIL" in row(output, "openwebui", "POST /api/v1/auths/signin")
+    assert webui.paths() == OPEN_WEBUI_SEQUENCE[:2]
+
+
+def test_a_stack_without_open_webui_skips_it(tmp_path, monkeypatch):
+    with serve(ollama_routes()) as ollama, serve(comfyui_routes()) as comfyui:
+        fake_pulumi(tmp_path, monkeypatch, stdout=outputs(ollamaUrl=ollama.url, comfyuiUrl=comfyui.url))
+        status, output = smoke("homelab")
+
+    assert status == 0, output
+    assert table(output)["openwebui", "-"] == ("SKIP", "stack homelab does not deploy it (openwebui.installed)")
