@@ -140,3 +140,22 @@ def test_architecture_map_lists_every_config_and_pack_module_in_its_floors():
     config_modules = {p.stem for p in (PROJECT_DIR / "stack_config").glob("*.py")} - {"__init__", "reference"}
     pack_modules = {p.stem for p in (PROJECT_DIR / "policies" / "gpu_policies").glob("*.py")} - {"__init__", "reference"}
     assert [m for m in sorted(config_modules | pack_modules) if f"`{m}`" not in floors] == []
+
+
+DOCS = {path.name: path.read_text() for path in (PROJECT_DIR / "docs").glob("*.md")}
+KEYS = {field.key for field in FIELDS}
+
+
+def _names_a_key(written: str) -> bool:
+    key = re.sub(r"\[\d+\]", "", written)
+    return key in KEYS or any(k.startswith(f"{key}.") for k in KEYS)
+
+
+def test_every_documented_config_set_names_a_key_the_program_reads():
+    commands = re.findall(r"pulumi config set (?:--secret )?--path '?([A-Za-z][\w.\[\]]*)'?", README + "".join(DOCS.values()))
+    assert commands and [key for key in commands if not _names_a_key(key)] == []
+
+
+def test_the_open_webui_page_names_only_keys_the_program_reads():
+    written = set(re.findall(r"`(openwebui\.[A-Za-z.]+)`", DOCS["open-webui.md"]))
+    assert written and sorted(key for key in written if not _names_a_key(key)) == []
