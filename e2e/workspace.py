@@ -23,9 +23,9 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 IGNORED = shutil.ignore_patterns(".git", "venv", ".venv", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache",
                                  ".hypothesis", "e2e", "bench", "Pulumi.*.yaml")
 PASSPHRASE = "homelab-ai e2e"
-# The repository keys of the four third-party charts, which the tier points at its own.
+# The repository keys of the five third-party charts, which the tier points at its own.
 CHART_REPOSITORIES = ("ollama.chart.repository", "gpu.devicePlugin.repository", "gpu.gpuOperator.repository",
-                      "gpu.metrics.dcgmExporter.repository")
+                      "gpu.metrics.dcgmExporter.repository", "openwebui.chart.repository")
 
 
 @dataclass
