@@ -261,3 +261,25 @@ def test_a_password_or_key_in_plain_text_is_refused_without_showing_it(homelab_c
 def test_a_secret_sections_bad_value_is_not_shown(homelab_config):
     capture = _run(homelab_config, **{"openwebui.adminPassword": "too short"})
     assert "too short" not in str(capture.error)
+
+
+def test_its_pods_get_no_api_token_and_no_privileges_at_the_namespaces_baseline(open_webui: Capture):
+    values = _release(open_webui)["values"]
+    # The chart writes containerSecurityContext on both the app and its copy-app-data init container,
+    # and its ServiceAccount mounts no token by default (templates/workload-manager.yaml at 16.0.0).
+    assert values["containerSecurityContext"] == {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}}
+    assert values["podSecurityContext"] == {"seccompProfile": {"type": "RuntimeDefault"}}
+    assert "serviceAccount" not in values
+    for probe, path in (("startupProbe", "/health"), ("livenessProbe", "/health"), ("readinessProbe", "/ready")):
+        assert values[probe]["httpGet"] == {"path": path, "port": "http"}
+
+
+def test_a_stack_file_read_without_the_cli_takes_its_encrypted_values_as_secrets(homelab_config):
+    config = parse_stack_file_config(changed_config(homelab_config, {"openwebui": {
+        **OPEN_WEBUI_ON, "adminPassword": ENCRYPTED, "secretKey": ENCRYPTED}}))
+    # The text is only the CLI's to decrypt: a placeholder stands for it, and nothing refuses it as plain text.
+    assert (config.openwebui.admin_password, config.openwebui.secret_key) == ("[secret]", "[secret]")
+    assert config.openwebui.admin_email == "admin@madhan.app"
+    with pytest.raises(ConfigError) as refused:
+        parse_stack_file_config(changed_config(homelab_config, {"openwebui": {**OPEN_WEBUI_ON, "adminPasword": ENCRYPTED}}))
+    assert "openwebui.adminPasword" in str(refused.value)
