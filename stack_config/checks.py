@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
-
 from stack_config.comfyui_settings import comfyui_flag_value, flag_bytes, mebibytes
-from stack_config.model import AppConfig, ExposureConfig, GpuConfig, OpenWebUIConfig, StackConfig
+from stack_config.model import AppConfig, ExposureConfig, GpuConfig, StackConfig
 from stack_config.ollama_settings import ollama_env_conflict
 from stack_config.platforms import (
     COMFYUI_TAG_FOR_DRIVER,
@@ -108,10 +106,9 @@ def _access_problems(name: str, app: AppConfig, exposure: ExposureConfig) -> lis
             f"ranges that leave some of the internet out: these admit every address, which exposes {name} "
             f"on {app.hostname} to anyone; list your own networks, or set {name}.access.public: true to mean it"))
     elif not (access.protected or access.public or app.own_login_guards):
-        why = (f"{name}.enableSignup lets anyone who reaches it make an account" if isinstance(app, OpenWebUIConfig)
-               else f"{name} has no authentication of its own")
         problems.append(Problem(
-            f"{name}.access", {}, f"access.allowedSources, access.forwardAuthUrl, or access.public: true: {why} and "
+            f"{name}.access", {}, f"access.allowedSources, access.forwardAuthUrl, or access.public: true: {name} "
+            f"{app.unguarded_because} and "
             f"exposure.kind {kind!r} puts it on {app.hostname}", missing=True))
     if kind == "gateway" and access.protected and not exposure.gateway_enforces_access:
         problems.append(Problem(
@@ -222,17 +219,3 @@ def _open_webui_problems(config: StackConfig) -> list[Problem]:
                                     "send the header itself and sign in as anyone"))
     return problems
 
-
-def secret_problems(config: StackConfig, secret: Collection[str]) -> list[Problem]:
-    """The values that must never sit in a stack file or the state in plain text are stack secrets.
-
-    The language host marks a whole structured key secret when any value in it is
-    (`pulumi config set --secret --path`), so the section is what can be checked.
-    """
-    webui = config.openwebui
-    if not webui.installed or "openwebui" in secret:
-        return []
-    return [Problem(f"openwebui.{key}", "[plain text]",
-                    f"a secret: `pulumi config set --secret --path openwebui.{key} ...` (in plain text it would sit in "
-                    "Pulumi.<stack>.yaml and in the state)")
-            for key, value in (("adminPassword", webui.admin_password), ("secretKey", webui.secret_key)) if value is not None]

@@ -208,6 +208,11 @@ class AppConfig:
         return False
 
     @property
+    def unguarded_because(self) -> str:
+        """Why, unprotected, anyone who reaches the app can use it."""
+        return "has no authentication of its own"
+
+    @property
     def gpu_demand(self) -> int:
         return self.running_replicas * self.gpus
 
@@ -259,6 +264,12 @@ class OpenWebUIConfig(AppConfig):
         # An admin is created from the stack's secret before the first request is served, so with
         # sign-up off nobody else can make an account; a trusted header hands sign-in to the proxy.
         return not self.enable_signup and self.trusted_email_header is None
+
+    @property
+    def unguarded_because(self) -> str:
+        if self.trusted_email_header is not None:
+            return "signs in whoever its trustedEmailHeader names"
+        return "lets anyone who reaches it make an account (enableSignup)"
 
 
 @dataclass(frozen=True)

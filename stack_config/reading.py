@@ -17,7 +17,7 @@ from typing import Any, Collection, Mapping, TypeVar, get_type_hints
 
 import pulumi.runtime.config
 
-from stack_config.checks import consistency_problems, secret_problems
+from stack_config.checks import consistency_problems
 from stack_config.defaults import platform_attributes, resolved_values
 from stack_config.model import StackConfig
 from stack_config.problems import ConfigError, Problem
@@ -89,10 +89,24 @@ def parse_stack_config(trees: Mapping[str, Any], secret: Collection[str] = ()) -
         raise ConfigError(_hidden(problems, secret))
 
     config = _build(values)
-    problems = consistency_problems(config) + secret_problems(config, secret)
+    problems = consistency_problems(config) + _plain_secret_problems(values, secret)
     if problems:
         raise ConfigError(_hidden(problems, secret))
     return config
+
+
+def _plain_secret_problems(values: Mapping[str, Any], secret: Collection[str]) -> list[Problem]:
+    """A secret field set in plain text would sit in Pulumi.<stack>.yaml and in the state.
+
+    The language host marks a whole structured key secret when any value in it is
+    (`pulumi config set --secret --path`), so the section is what can be checked.
+    """
+    return [Problem(field.key, "[plain text]",
+                    f"a secret: `pulumi config set --secret --path {field.key} ...` (in plain text it would sit in "
+                    "Pulumi.<stack>.yaml and in the state)")
+            for field in FIELDS
+            if field.secret and values[field.key] is not None and field.section not in secret
+            and values.get(f"{field.section}.installed", True)]
 
 
 def _encrypted(value: Any) -> bool:

@@ -85,6 +85,8 @@ class Field:
     """Its value is a map or list whose own keys are data, not config keys."""
     attr: Optional[str] = None
     """Dotted attribute path in the section's dataclass; by default the path in snake_case."""
+    secret: bool = False
+    """Its value must be a stack secret (`pulumi config set --secret`) whenever it is set and its app is installed."""
 
     @property
     def key(self) -> str:
@@ -293,10 +295,11 @@ FIELDS: tuple[Field, ...] = (
     Field("openwebui", "adminPassword", optional(secret_text(MIN_PASSWORD_LENGTH, "the admin's password", BCRYPT_MAX_BYTES)), "",
           f"That account's password: a stack secret of {MIN_PASSWORD_LENGTH} to {BCRYPT_MAX_BYTES} bytes "
           "(`pulumi config set --secret --path openwebui.adminPassword`); required when installed. Read once: changing it "
-          "later changes nothing in Open WebUI (docs/open-webui.md)."),
+          "later changes nothing in Open WebUI (docs/open-webui.md).", secret=True),
     Field("openwebui", "secretKey", optional(secret_text(MIN_SECRET_KEY_LENGTH, "the session signing key")), "",
           "`WEBUI_SECRET_KEY`, which signs every session: a stack secret (`pulumi config set --secret --path "
-          "openwebui.secretKey \"$(openssl rand -hex 32)\"`); required when installed. Changing it signs everyone out."),
+          "openwebui.secretKey \"$(openssl rand -hex 32)\"`); required when installed. Changing it signs everyone out.",
+          secret=True),
     Field("openwebui", "enableSignup", boolean, False,
           "Let visitors create accounts (`ENABLE_SIGNUP`; new accounts wait for the admin's approval). While it is on, "
           "the app's login no longer counts as access control."),

@@ -188,7 +188,10 @@ def test_the_pack_passes_the_stack_and_counts_no_gpu_for_it(engine: PolicyEngine
     assert [r for r in _release(open_webui)["values"] if "gpu" in r.lower()] == []
     engine.configure({**policy_pack_config(config), GPU_CAPACITY: {"gpus": 1, "replicasPerGpu": 1}})
     (over,) = [d for d in engine.analyze_stack(analyzer_resources(open_webui)) if d.policy == GPU_CAPACITY]
-    assert "open-webui" not in over.message and "2" in over.message
+    # Exactly the two GPU apps' pods are counted; Open WebUI's release is not among them.
+    assert "the stack asks for 2 GPU(s)" in over.message and "the cluster has 1 " in over.message
+    assert "ollama-release" in over.message and "comfyui-deployment" in over.message
+    assert "openwebui" not in over.message and "open-webui" not in over.message
 
 
 def _route_with_login(engine: PolicyEngine, capture: Capture, **env: str) -> list[Any]:
@@ -241,7 +244,7 @@ def test_the_pack_flags_a_route_resting_on_a_login_that_lets_strangers_in(engine
       "openwebui.trustedEmailHeader": "X-Forwarded-Email", "exposure.gateway.enforcesAccess": True},
      "openwebui.access.clientNamespaces", "can send the header itself"),
     ({"openwebui.enableSignup": True, "openwebui.access": {}}, "openwebui.access",
-     "openwebui.enableSignup lets anyone who reaches it make an account"),
+     "openwebui lets anyone who reaches it make an account (enableSignup)"),
 ], ids=["no-email", "no-password", "no-key", "short-password", "long-password", "short-key", "bad-email", "gpu",
         "images-without-comfyui", "without-ollama", "header-without-proxy", "header-with-clients", "open-sign-up-exposed"])
 def test_bad_open_webui_config_is_refused_naming_the_key(homelab_config, change, key, expected):
