@@ -22,9 +22,6 @@ CLAIM_NAME = "open-webui-data"
 # "open-webui.selectorLabels": the release's instance and the chart's name as the component.
 POD_LABELS = {"app.kubernetes.io/instance": RELEASE_NAME, "app.kubernetes.io/component": "open-webui"}
 SECRET_NAME = "open-webui-secrets"
-# Where the chart mounts the data claim (templates/workload-manager.yaml): webui.db and its WAL
-# files, uploads/, vector_db/ and cache/ (the embedding model) all live below it.
-DATA_PATH = "/app/backend/data"
 
 # Open WebUI 0.11.0's own default ComfyUI workflow (COMFYUI_DEFAULT_WORKFLOW, open_webui/config.py),
 # written out so the node ids below always name this graph's nodes: a checkpoint, a prompt and an
@@ -70,7 +67,8 @@ def _from_secret(name: str) -> dict[str, Any]:
 
 
 def environment(config: OpenWebUIConfig, *, exposure: ExposureConfig, comfyui_url: Optional[pulumi.Input[str]]) -> list[dict[str, Any]]:
-    """Open WebUI's settings, read from the environment at every start (open_webui/env.py, config.py)."""
+    """Open WebUI's settings, read from the environment at every start (open_webui/env.py, config.py);
+    ``comfyui_url`` is None unless it makes images through ComfyUI."""
     url = external_url(exposure, config.hostname)
     images = config.images
     return [
@@ -102,7 +100,7 @@ def environment(config: OpenWebUIConfig, *, exposure: ExposureConfig, comfyui_ur
             _env("IMAGE_GENERATION_MODEL", images.model),
             _env("IMAGE_SIZE", images.size),
             _env("IMAGE_STEPS", str(images.steps)),
-        ] if images.enabled and comfyui_url is not None else []),
+        ] if comfyui_url is not None else []),
     ]
 
 
@@ -171,7 +169,8 @@ class OpenWebUIApp(App[OpenWebUIConfig]):
             namespace=self.namespace,
             values=chart_values(
                 config, exposure=args.exposure, claim_name=self.claim_name, ollama_url=urls["ollama"],
-                comfyui_url=urls.get("comfyui") if config.images.enabled else None,
+                # Config refuses images without an installed ComfyUI.
+                comfyui_url=urls["comfyui"] if config.images.enabled else None,
             ),
             # The first start pulls a multi-GB image and downloads the embedding model.
             timeout=1200,

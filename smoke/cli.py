@@ -139,7 +139,7 @@ def _open_webui_credentials(stack: str) -> tuple[Credentials | None, str]:
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
-    given = {"ollama": args.ollama_url, "comfyui": args.comfyui_url, "openwebui": args.openwebui_url}
+    given: dict[str, str | None] = {app: getattr(args, f"{app}_url") for app in APPS}
     # The apps named, else the apps whose URLs are given, else every app the stack deploys.
     selected = args.app or [app for app in APPS if given[app]] or list(APPS)
     outputs: dict[str, Any] | None = None
