@@ -263,6 +263,8 @@ def test_a_password_or_key_in_plain_text_is_refused_without_showing_it(homelab_c
 
 def test_a_secret_sections_bad_value_is_not_shown(homelab_config):
     capture = _run(homelab_config, **{"openwebui.adminPassword": "too short"})
+    problems = _problems(capture)
+    assert problems["openwebui.adminPassword"].value == "[secret]"
     assert "too short" not in str(capture.error)
 
 
