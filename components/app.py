@@ -17,9 +17,17 @@ from components.gpu_node_stack import GpuNodeStack
 from components.namespaces import app_namespace
 from components.network_policies import AppEndpoint, Peer
 from components.storage import protected_claim
-from stack_config import AppConfig, ExposureConfig
+from gpu_policies.names import VRAM_BUDGET_ANNOTATION
+from stack_config import AppConfig, ExposureConfig, quantity_value
 
 C = TypeVar("C", bound=AppConfig)
+
+
+def vram_annotations(config: AppConfig) -> dict[str, str]:
+    """What the pack's VRAM policies read from an app's pod template: its budget in bytes; nothing without one."""
+    if config.vram_budget is None:
+        return {}
+    return {VRAM_BUDGET_ANNOTATION: str(round(quantity_value(config.vram_budget)))}
 
 
 @dataclass

@@ -7,7 +7,7 @@ from typing import Optional
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.app import App, AppArgs
+from components.app import App, AppArgs, vram_annotations
 from components.pod_security import container_security, pod_security
 from stack_config import ComfyUIConfig
 
@@ -56,13 +56,13 @@ def cli_args(config: ComfyUIConfig) -> str:
     """CLI_ARGS: the image runs `main.py --listen --port 8188 ${CLI_ARGS}` and argparse keeps the
     last --listen and --port, so these win; then `--disable-xformers` where the image calls for it,
     and `comfyui.extraArgs`, already checked against ComfyUI's cli_args.py, with --max-upload-size
-    matching the route's upload size."""
+    matching the route's upload size; last, the VRAM plan's flag."""
     args = [f"--listen 0.0.0.0 --port {config.port}"]
     if config.disable_xformers and "--disable-xformers" not in config.extra_args:
         # The cu128 megapak README runs CLI_ARGS="--fast --disable-xformers": xFormers can break
         # on Blackwell cards (YanWenKun/ComfyUI-Docker archived/cu128-megapak/README.adoc).
         args.append("--disable-xformers")
-    return " ".join((*args, *config.extra_args))
+    return " ".join((*args, *config.extra_args, *config.plan_args))
 
 
 def _probe(period: int, failures: int) -> k8s.core.v1.ProbeArgs:
@@ -100,7 +100,7 @@ class ComfyUIApp(App[ComfyUIConfig]):
                 strategy=k8s.apps.v1.DeploymentStrategyArgs(type="Recreate"),
                 selector=k8s.meta.v1.LabelSelectorArgs(match_labels=labels),
                 template=k8s.core.v1.PodTemplateSpecArgs(
-                    metadata=k8s.meta.v1.ObjectMetaArgs(labels=labels),
+                    metadata=k8s.meta.v1.ObjectMetaArgs(labels=labels, annotations=vram_annotations(config) or None),
                     spec=k8s.core.v1.PodSpecArgs(
                         automount_service_account_token=False,
                         security_context=pod_security(),

@@ -9,12 +9,13 @@ from typing import Any, Optional
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.app import App, AppArgs
+from components.app import App, AppArgs, vram_annotations
 from components.chart_release import pinned_release
 from components.gpu_node_stack import GpuNodeStack
 from components.network_policies import AppEndpoint, Peer, allow_egress_to
 from components.pod_security import CONTAINER_SECURITY, POD_SECURITY, container_security, pod_security
-from stack_config import OllamaConfig
+from gpu_policies.names import VRAM_CACHE_ANNOTATION
+from stack_config import OllamaConfig, quantity_value
 
 # The Service is named after the release (the chart's fullname when the release name
 # contains the chart name), so the in-cluster URL stays ollama.ollama.svc.cluster.local.
@@ -131,9 +132,11 @@ def chart_values(
             # CPU-only pod every GPU of the node.
             *([{"name": "NVIDIA_VISIBLE_DEVICES", "value": "all"}] if config.gpus else []),
             {"name": "OLLAMA_KEEP_ALIVE", "value": config.keep_alive},
-            # `ollama.env`, in name order so a reordered stack file changes nothing.
-            *({"name": name, "value": value} for name, value in sorted(config.env.items())),
+            # `ollama.env` and the VRAM plan's settings, in name order so a reordered stack file changes nothing.
+            *({"name": name, "value": value} for name, value in config.server_env.items()),
         ],
+        # The chart writes these on the pod template (templates/deployment.yaml at 1.41.0).
+        **({"podAnnotations": annotations} if (annotations := pod_annotations(config)) else {}),
         # `persistentVolume`, not the `persistence` key the upstream homelab document used
         # (docs/decisions.md), which 1.41.0 ignores.
         # With existingClaim the chart creates no PVC, so `helm uninstall` cannot delete it.
@@ -143,6 +146,14 @@ def chart_values(
         "securityContext": CONTAINER_SECURITY,
         "podSecurityContext": POD_SECURITY,
     }
+
+
+def pod_annotations(config: OllamaConfig) -> dict[str, str]:
+    """Under a plan, the budget and what the footprint advisory multiplies by Ollama's settings."""
+    budget = vram_annotations(config)
+    if not budget:
+        return {}
+    return {**budget, VRAM_CACHE_ANNOTATION: str(round(quantity_value(config.vram.cache_per_token)))}
 
 
 OllamaReleaseArgs = AppArgs[OllamaConfig]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from stack_config.comfyui_settings import comfyui_flag_value, flag_bytes, mebibytes
+from stack_config.comfyui_settings import COMFYUI_FLAGS, comfyui_flag_value, flag_bytes, mebibytes
 from stack_config.model import AppConfig, ExposureConfig, GpuConfig, StackConfig
 from stack_config.ollama_settings import ollama_env_conflict
 from stack_config.platforms import (
@@ -17,6 +17,7 @@ from stack_config.platforms import (
 from stack_config.problems import Problem
 from stack_config.quantities import quantity_value
 from stack_config.vocabulary import CONTROLLER_IMPLEMENTATIONS, GPU_PLUGINS
+from stack_config.vram_plan import COMFYUI_FLAGS_AGAINST_PLAN, LOADERS, OLLAMA_PLAN_ENV, RESIDENT_KEEP_ALIVE
 
 
 def consistency_problems(config: StackConfig) -> list[Problem]:
@@ -76,6 +77,8 @@ def consistency_problems(config: StackConfig) -> list[Problem]:
                                     f"default for gpu.plugin {gpu.plugin!r}), which runs privileged"))
 
     problems += _app_settings_problems(config)
+    problems += _loader_flag_problems(config)
+    problems += _vram_plan_problems(config)
     problems += _open_webui_problems(config)
     if gpu.metrics.service_monitor and not gpu.metrics.enabled:
         problems.append(Problem("gpu.metrics.serviceMonitor", True, "false while gpu.metrics.enabled is false (it monitors the exporter)"))
@@ -219,3 +222,81 @@ def _open_webui_problems(config: StackConfig) -> list[Problem]:
                                     "send the header itself and sign in as anyone"))
     return problems
 
+
+
+def _loader_flag_problems(config: StackConfig) -> list[Problem]:
+    """A ComfyUI flag its loader generation has no use for: one it does not parse stops ComfyUI at start,
+    and --lowvram does nothing under Dynamic VRAM (cli_args.py at 0.38.1: "Doesn't do anything if dynamic
+    vram is enabled"), unless --disable-dynamic-vram turns the older loader back on."""
+    comfyui = config.comfyui
+    if not comfyui.installed:
+        return []
+    loader, args = comfyui.vram.loader, comfyui.extra_args
+    tag = comfyui.image.tag
+    problems = []
+    for name in (token for token in args if token in COMFYUI_FLAGS):
+        accepted = COMFYUI_FLAGS[name].loaders
+        if loader is None and accepted != LOADERS:
+            problems.append(Problem("comfyui.vram.loader", None,
+                                    f"estimate or dynamic: comfyui.extraArgs gives {name}, which only some ComfyUI releases parse, "
+                                    f"and the image tag {tag!r} does not say which ComfyUI the volume holds", missing=True))
+        elif loader is not None and loader not in accepted:
+            problems.append(Problem("comfyui.extraArgs", list(args),
+                                    f"flags without {name}: the {loader} loader's ComfyUI (comfyui.vram.loader) has no such "
+                                    "flag and would not start; it belongs to Dynamic VRAM (ComfyUI 0.16 on)"))
+    if loader == "dynamic" and "--lowvram" in args and "--disable-dynamic-vram" not in args:
+        problems.append(Problem("comfyui.extraArgs", list(args),
+                                "flags without --lowvram: it does nothing under Dynamic VRAM (comfyui.vram.loader 'dynamic'), "
+                                "which already streams weights as memory runs short; add --disable-dynamic-vram if the "
+                                "older loader is what you want"))
+    return problems
+
+
+def _vram_plan_problems(config: StackConfig) -> list[Problem]:
+    """A plan needs the card's memory and a budget from every GPU app on the shared card; inside it, no
+    setting of the apps' own may contradict the knobs the plan sets. Whether the budgets fit the card
+    is the pack's VRAM policy's to say, at preview (docs/gpu-sharing.md)."""
+    gpu_apps = {name: app for name, app in config.installed_apps.items() if app.gpus > 0}
+    budgeted = [name for name, app in gpu_apps.items() if app.vram_budget is not None]
+    problems = [Problem(f"{name}.vram.budget", app.vram_budget,
+                        f"no value while {name}.gpus is 0: the app then holds no GPU memory")
+                for name, app in config.installed_apps.items() if app.gpus == 0 and app.vram_budget is not None]
+    if not budgeted:
+        return problems
+    memory = config.gpu.memory
+    if memory is None:
+        problems.append(Problem("gpu.memory", None, f"the memory of each GPU, such as 16Gi: required once "
+                                                    f"{budgeted[0]}.vram.budget sets a VRAM plan", missing=True))
+    if config.gpu.sharing_strategy == "time-slicing":
+        problems += [Problem(f"{name}.vram.budget", None,
+                             f"a budget: {budgeted[0]}.vram.budget plans the shared card, and {name} shares it "
+                             "(gpu.sharing.strategy time-slicing); a plan that leaves a GPU app out cannot keep the "
+                             "others' shares free", missing=True)
+                     for name in gpu_apps if name not in budgeted]
+    for name in budgeted:
+        budget = gpu_apps[name].vram_budget
+        if memory is not None and budget is not None and quantity_value(budget) > quantity_value(memory):
+            problems.append(Problem(f"{name}.vram.budget", budget, f"at most gpu.memory ({memory})"))
+
+    ollama = config.ollama
+    if "ollama" in budgeted:
+        problems += [Problem(f"ollama.env.{name}", ollama.env[name],
+                             f"no value while ollama.vram.budget is set: the plan sets {name} from {source}")
+                     for name, source in OLLAMA_PLAN_ENV.items() if name in ollama.env]
+        if ollama.keep_alive != RESIDENT_KEEP_ALIVE:
+            problems.append(Problem("ollama.keepAlive", ollama.keep_alive,
+                                    f"empty (or {RESIDENT_KEEP_ALIVE}) while ollama.vram.budget is set: the plan keeps Ollama's "
+                                    "models loaded, since an idle unload lets ComfyUI spread into Ollama's budget and "
+                                    "Ollama's next load then runs partly on the CPU"))
+    comfyui = config.comfyui
+    if "comfyui" in budgeted:
+        loader = comfyui.vram.loader
+        if loader is None:
+            problems.append(Problem("comfyui.vram.loader", None,
+                                    f"estimate or dynamic: comfyui.vram.budget is set, and the image tag {comfyui.image.tag!r} "
+                                    "does not say which ComfyUI loader the volume holds", missing=True))
+        else:
+            problems += [Problem("comfyui.extraArgs", list(comfyui.extra_args),
+                                 f"flags without {name} while comfyui.vram.budget is set: {reason}")
+                         for name, reason in COMFYUI_FLAGS_AGAINST_PLAN[loader].items() if name in comfyui.extra_args]
+    return problems

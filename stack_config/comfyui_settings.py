@@ -21,6 +21,9 @@ from stack_config.values import Rejected
 # update the copy on the volume in place. The table holds the flags that have the same meaning
 # and arity in comfy/cli_args.py at v0.8.0 (2026-01-07) and at 0.38.1, so the bundled release
 # and later ones all accept them. --normalvram is left out: 0.38.1 no longer has it.
+# The Dynamic VRAM flags (--vram-headroom, --disable-dynamic-vram, --enable-dynamic-vram,
+# --disable-nvml-pressure) are in 0.38.1's cli_args.py and not in the estimate-based loader's
+# releases: a flag's `loaders` says which loader generation (vram_plan.LOADERS) parses it.
 
 _NUMBER_RE = re.compile(r"^\d{1,6}(?:\.\d{1,6})?$")
 
@@ -49,6 +52,8 @@ class CliFlag:
     choices: tuple[str, ...] = ()
     group: str = ""
     """argparse's mutually exclusive group: ComfyUI exits when two of one group are given."""
+    loaders: tuple[str, ...] = ("estimate", "dynamic")
+    """The loader generations whose cli_args.py has the flag; any other exits at the unknown argument."""
 
     def parse_value(self, value: Any) -> str | None:
         if self.choices:
@@ -69,6 +74,12 @@ COMFYUI_FLAGS: Mapping[str, CliFlag] = {
     "--lowvram": CliFlag(group=_VRAM),
     "--novram": CliFlag(group=_VRAM),
     "--disable-smart-memory": CliFlag(),
+    # 0.38.1 cli_args.py: "ComfyUI will try and keep this much VRAM completely free and unused, even
+    # counting VRAM from other apps" (GB); main.py hands it to comfy_aimdo.control.init_devices.
+    "--vram-headroom": CliFlag("one", "float", loaders=("dynamic",)),
+    "--disable-dynamic-vram": CliFlag(loaders=("dynamic",)),
+    "--enable-dynamic-vram": CliFlag(loaders=("dynamic",)),
+    "--disable-nvml-pressure": CliFlag(loaders=("dynamic",)),
     "--async-offload": CliFlag("optional", "int", low=1),
     "--disable-async-offload": CliFlag(),
     "--disable-pinned-memory": CliFlag(),

@@ -7,6 +7,8 @@ from typing import Any, Mapping
 
 from stack_config.comfyui_settings import comfyui_args_with_upload_size, comfyui_upload_size
 from stack_config.platforms import COMFYUI_TAG_FOR_DRIVER, PLATFORM_DEFAULTS, xformers_advice
+from stack_config.quantities import quantity_value
+from stack_config.vram_plan import RESIDENT_KEEP_ALIVE, loader_for_tag, unbudgeted_bytes
 
 # How Ollama keeps an idle model in VRAM unless the stack says otherwise: Ollama's own default on
 # a card it has to itself, and short enough on a shared card that ComfyUI gets the memory back
@@ -30,7 +32,31 @@ def platform_values(values: Mapping[str, Any]) -> dict[str, Any]:
         "gpu.gpuOperator.version": values["gpu.gpuOperator.version"] or platform.gpu_operator_version,
         "comfyui.image.tag": tag,
         "comfyui.disableXformers": xformers_advice(tag) if values["comfyui.disableXformers"] is None else values["comfyui.disableXformers"],
+        "comfyui.vram.loader": values["comfyui.vram.loader"] or loader_for_tag(tag),
     }
+
+
+def planned_budgets(values: Mapping[str, Any]) -> dict[str, int]:
+    """The VRAM budget of each installed app that holds a GPU, in bytes, by section: the apps a plan shares the card between."""
+    return {
+        key.split(".", 1)[0]: round(quantity_value(budget))
+        for key, budget in values.items()
+        if key.endswith(".vram.budget") and budget is not None
+        and values[key.replace(".vram.budget", ".installed")] and values[key.replace(".vram.budget", ".gpus")] > 0
+    }
+
+
+def plan_attributes(section: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    """An app's attributes that the whole plan decides: the memory it keeps free beyond the others' (None
+    without a budget of its own, or without gpu.memory, which checks.py then asks for)."""
+    if f"{section}.vram.budget" not in values:
+        return {}
+    budgets = planned_budgets(values)
+    if section not in budgets or values["gpu.memory"] is None:
+        return {"vram.keep_free": None}
+    memory = values["gpu.memory"]
+    return {"vram.keep_free": unbudgeted_bytes(round(quantity_value(memory)), round(quantity_value(values["gpu.vramSlack"])),
+                                               list(budgets.values()))}
 
 
 def platform_attributes(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -50,7 +76,9 @@ def resolved_values(values: Mapping[str, Any]) -> dict[str, Any]:
         "comfyui.route.maxUploadSize": upload_size,
         "comfyui.extraArgs": comfyui_args_with_upload_size(values["comfyui.extraArgs"], upload_size),
         "gpu.namespace": None if plugin == "none" else values["gpu.namespace"] or DEFAULT_GPU_NAMESPACE[plugin],
-        "ollama.keepAlive": values["ollama.keepAlive"] or DEFAULT_KEEP_ALIVE[strategy],
+        # Under a plan Ollama is the resident tenant (vram_plan.py): its models stay loaded.
+        "ollama.keepAlive": values["ollama.keepAlive"] or (
+            RESIDENT_KEEP_ALIVE if "ollama" in planned_budgets(values) else DEFAULT_KEEP_ALIVE[strategy]),
         "exposure.controller.implementation": None if kind == "none" else values["exposure.controller.implementation"],
         "exposure.controllerNamespace": None if kind == "none" else (
             values["exposure.controllerNamespace"] or (values["exposure.gateway.namespace"] if kind == "gateway" else None)),

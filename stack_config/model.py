@@ -13,6 +13,7 @@ from typing import Mapping, Optional
 
 from stack_config.quantities import quantity_value
 from stack_config.values import duration_seconds
+from stack_config.vram_plan import comfyui_plan_args, ollama_plan_env
 from stack_config.vocabulary import (
     ControllerImplementation,
     DriverLine,
@@ -95,6 +96,10 @@ class GpuConfig:
     """The node's containerd injects GPUs as CDI devices (the platform's)."""
     driver_install_dir: Optional[str]
     """The GPU Operator's hostPaths.driverInstallDir (the platform's); None keeps the chart's default."""
+    memory: Optional[str]
+    """Memory of each GPU, a quantity of bytes; None when the stack does not say (no VRAM plan)."""
+    vram_slack: str
+    """VRAM a plan leaves to no app's budget."""
 
     @property
     def tolerations(self) -> list[dict[str, str]]:
@@ -216,6 +221,23 @@ class AppConfig:
     def gpu_demand(self) -> int:
         return self.running_replicas * self.gpus
 
+    @property
+    def vram_budget(self) -> Optional[str]:
+        """The app's share of the card under a VRAM plan; None for an app without a budget."""
+        return None
+
+
+@dataclass(frozen=True)
+class OllamaVram:
+    budget: Optional[str]
+    """Ollama's share of the card, a quantity of bytes; None when the stack has no VRAM plan."""
+    models: int
+    parallel: int
+    context_length: int
+    cache_per_token: str
+    keep_free: Optional[int]
+    """Bytes Ollama keeps free beyond what ComfyUI holds (vram_plan.unbudgeted_bytes); None without a budget."""
+
 
 @dataclass(frozen=True)
 class OllamaConfig(AppConfig):
@@ -223,7 +245,29 @@ class OllamaConfig(AppConfig):
     models_pull: tuple[str, ...]
     keep_alive: str
     env: Mapping[str, str]
-    """Ollama's server settings beyond keep-alive, sorted by name."""
+    """Ollama's server settings as the stack writes them in `ollama.env`, sorted by name."""
+    vram: OllamaVram
+
+    @property
+    def vram_budget(self) -> Optional[str]:
+        return self.vram.budget
+
+    @property
+    def server_env(self) -> Mapping[str, str]:
+        """Every setting the server gets beside OLLAMA_KEEP_ALIVE: `ollama.env` and, under a plan, the plan's, by name."""
+        plan = {} if self.vram.keep_free is None else ollama_plan_env(
+            self.vram.keep_free, self.vram.models, self.vram.parallel, self.vram.context_length)
+        return {name: value for name, value in sorted({**self.env, **plan}.items())}
+
+
+@dataclass(frozen=True)
+class ComfyUIVram:
+    budget: Optional[str]
+    """ComfyUI's share of the card, a quantity of bytes; None when the stack has no VRAM plan."""
+    loader: Optional[str]
+    """The loader generation of the ComfyUI on the volume (vram_plan.LOADERS); None when no one can tell."""
+    keep_free: Optional[int]
+    """Bytes ComfyUI keeps free beyond what Ollama holds; None without a budget."""
 
 
 @dataclass(frozen=True)
@@ -231,8 +275,20 @@ class ComfyUIConfig(AppConfig):
     data_path: str
     manager_security_level: ManagerSecurityLevel
     extra_args: tuple[str, ...]
-    """ComfyUI flags after --listen/--port; --max-upload-size among them unless it is ComfyUI's default."""
+    """ComfyUI flags after --listen/--port as the stack writes them; --max-upload-size among them unless it is ComfyUI's default."""
     disable_xformers: bool
+    vram: ComfyUIVram
+
+    @property
+    def vram_budget(self) -> Optional[str]:
+        return self.vram.budget
+
+    @property
+    def plan_args(self) -> tuple[str, ...]:
+        """The flag the VRAM plan adds; none without a budget."""
+        if self.vram.keep_free is None or self.vram.loader is None:
+            return ()
+        return comfyui_plan_args(self.vram.keep_free, self.vram.loader)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from typing import Any, Collection, Mapping, TypeVar, get_type_hints
 import pulumi.runtime.config
 
 from stack_config.checks import consistency_problems
-from stack_config.defaults import platform_attributes, resolved_values
+from stack_config.defaults import plan_attributes, platform_attributes, resolved_values
 from stack_config.model import StackConfig
 from stack_config.problems import ConfigError, Problem
 from stack_config.schema import FIELDS, SECTIONS, Field
@@ -215,6 +215,7 @@ def _section(section: str, values: Mapping[str, Any], resolved: Mapping[str, Any
     attributes = {f.attribute: resolved.get(f.key, values[f.key]) for f in rows}
     if section == "gpu":
         attributes.update(platform_attributes(values))
+    attributes.update(plan_attributes(section, values))
     # The section's dataclass is the type of its attribute of StackConfig.
     return _construct(_attribute_types(StackConfig)[section], attributes)
 

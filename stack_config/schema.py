@@ -27,6 +27,7 @@ from stack_config.open_webui_settings import (
 )
 from stack_config.platforms import driver_line, each_platform, operator_versions_described, platforms_described, platforms_refusing
 from stack_config.quantities import byte_quantity, cpu_quantity
+from stack_config.vram_plan import LOADERS
 from stack_config.values import (
     absolute_path,
     annotation_key,
@@ -72,6 +73,17 @@ MIN_STORAGE = "1Gi"
 MIN_MEMORY = "64Mi"
 # A request body limit below 1Ki turns away any real chat request or image upload.
 MIN_UPLOAD = "1Ki"
+# No CUDA card worth planning has less. A budget below 1Gi holds neither Ollama's 457 MiB for
+# its context (ml/device.go MinimumMemory) with a model, nor ComfyUI's 0.8 GiB of inference memory
+# (comfy/model_management.py minimum_inference_memory).
+MIN_GPU_MEMORY = "1Gi"
+MIN_VRAM_BUDGET = "1Gi"
+
+
+def _budget_field(section: str, what: str) -> Field:
+    return Field(section, "vram.budget", optional(byte_quantity(MIN_VRAM_BUDGET, "9.5Gi or 5500Mi")), "",
+                 f"{what}'s share of the card under a VRAM plan (docs/gpu-sharing.md): set on every GPU app that shares "
+                 "the card, with `gpu.memory`; empty means no plan.", attr="vram.budget")
 
 
 @dataclass(frozen=True)
@@ -174,6 +186,12 @@ FIELDS: tuple[Field, ...] = (
           "`[{key: dedicated, value: ai, effect: NoSchedule}]`; every GPU app and every GPU DaemonSet of the plumbing tolerates "
           "each (a taint without `value` is tolerated whatever its value).", free_form=True),
     Field("gpu", "count", whole_number(1, 16), 1, "Physical GPUs on the GPU nodes."),
+    Field("gpu", "memory", optional(byte_quantity(MIN_GPU_MEMORY, "16Gi")), "",
+          "Memory of each GPU (16Gi for the RTX 5070 Ti); required with a VRAM plan (`<app>.vram.budget`, "
+          "docs/gpu-sharing.md)."),
+    Field("gpu", "vramSlack", byte_quantity("0Mi", "1Gi"), "1Gi",
+          "VRAM a plan leaves to no app: each process's CUDA context, which no app's own count includes, and "
+          "fragmentation. The pack's VRAM policy refuses budgets that, with it, exceed `memory`."),
     Field("gpu", "sharing.strategy", one_of(*SHARING_STRATEGIES), "exclusive",
           "`exclusive`: one pod per GPU. `time-slicing`: the device plugin advertises `sharing.replicas` slices of each GPU (no VRAM isolation).",
           attr="sharing_strategy"),
@@ -259,6 +277,19 @@ FIELDS: tuple[Field, ...] = (
           free_form=True, attr="models_pull"),
     Field("ollama", "keepAlive", optional(go_duration), "",
           "`OLLAMA_KEEP_ALIVE`: how long an idle model holds VRAM; empty means 5m with `exclusive`, 1m with `time-slicing`."),
+    _budget_field("ollama", "Ollama"),
+    Field("ollama", "vram.models", whole_number(1, 16), 1,
+          "Under a plan: models loaded at once (`OLLAMA_MAX_LOADED_MODELS`).", attr="vram.models"),
+    Field("ollama", "vram.parallel", whole_number(1, 64), 1,
+          "Under a plan: requests each model serves at once, each with its own context (`OLLAMA_NUM_PARALLEL`).",
+          attr="vram.parallel"),
+    Field("ollama", "vram.contextLength", whole_number(256, 1048576), 4096,
+          "Under a plan: context length in tokens (`OLLAMA_CONTEXT_LENGTH`; 4096 is Ollama's own below 23 GiB of VRAM).",
+          attr="vram.context_length"),
+    Field("ollama", "vram.cachePerToken", byte_quantity("1Ki", "128Ki"), "128Ki",
+          "Under a plan: the f16 K/V cache per token of the largest model loaded, layers x K/V heads x (key + value "
+          "width) x 2 bytes (128Ki for Llama 3.1 8B); the pack's footprint advisory reads it.",
+          attr="vram.cache_per_token"),
     Field("ollama", "env", ollama_env, {},
           "Ollama server settings by name (`OLLAMA_FLASH_ATTENTION`, `OLLAMA_KV_CACHE_TYPE`, `OLLAMA_CONTEXT_LENGTH`, "
           "`OLLAMA_MAX_LOADED_MODELS`, `OLLAMA_NUM_PARALLEL`, `OLLAMA_GPU_OVERHEAD`, `OLLAMA_LOAD_TIMEOUT`, `OLLAMA_MAX_QUEUE`), "
@@ -269,6 +300,12 @@ FIELDS: tuple[Field, ...] = (
                          "`cu128-megapak-20260223` on 570, `cu130-megapak-pt211-20260701` on 580 and 595.",
                  upload=("", "Largest upload through the route and ComfyUI's `--max-upload-size`; empty means that flag's value "
                              "in `extraArgs`, else 100Mi (ComfyUI's default).")),
+    _budget_field("comfyui", "ComfyUI"),
+    Field("comfyui", "vram.loader", optional(one_of(*LOADERS)), "",
+          "The model loader of the ComfyUI on the data volume: `estimate` (releases before 0.16) or `dynamic` "
+          "(Dynamic VRAM, 0.16 on); empty means the image tag's (`estimate` up to the 20260223 builds, `dynamic` "
+          "from 20260701). The volume keeps the ComfyUI its first start copied, whatever the tag later says.",
+          attr="vram.loader"),
     Field("comfyui", "disableXformers", optional(boolean), "",
           "Pass `--disable-xformers` to ComfyUI; empty follows the image README's advice: on for the cu128 megapak tags "
           "(xFormers fails on Blackwell), off otherwise."),

@@ -26,11 +26,13 @@ from gpu_policies.names import (  # noqa: F401 (the corpus's vocabulary for its 
     PROTECTED_CLAIMS,
     RECREATE_STRATEGY,
     RUNTIME_CLASS,
+    VRAM_FOOTPRINT,
+    VRAM_PLAN,
 )
 from offline_preview.engine import Diagnostic, PolicyEngine
 
 RESOURCE_POLICIES = frozenset({RUNTIME_CLASS, RECREATE_STRATEGY, GPU_NODE_PINNING, GPU_MEMORY_LIMIT, IMMUTABLE_IMAGES})
-STACK_POLICIES = frozenset({PROTECTED_CLAIMS, GPU_CAPACITY, GUARDED_ROUTES, DEFAULT_DENY})
+STACK_POLICIES = frozenset({PROTECTED_CLAIMS, GPU_CAPACITY, GUARDED_ROUTES, DEFAULT_DENY, VRAM_PLAN, VRAM_FOOTPRINT})
 DEFAULT_LEVELS = {
     RUNTIME_CLASS: "mandatory",
     RECREATE_STRATEGY: "mandatory",
@@ -41,6 +43,8 @@ DEFAULT_LEVELS = {
     GPU_CAPACITY: "mandatory",
     GUARDED_ROUTES: "advisory",
     DEFAULT_DENY: "advisory",
+    VRAM_PLAN: "mandatory",
+    VRAM_FOOTPRINT: "advisory",
 }
 
 

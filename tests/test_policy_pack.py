@@ -76,8 +76,13 @@ def test_every_policy_declares_camel_case_config_with_json_types_and_defaults(en
             assert {"gpuResourceNames", "gpuResourcePrefixes"} <= properties.keys(), name
         for key, schema in properties.items():
             assert re.fullmatch(r"[a-z][a-zA-Z0-9]*", key), key
-            if (name, key) in {(GPU_CAPACITY, "gpus"), (GPU_CAPACITY, "replicasPerGpu")}:
+            if key in {"gpus", "replicasPerGpu"}:
                 assert schema["type"] == "integer" and schema["minimum"] == 1 and schema["default"] == 1
+                continue
+            if key in {"gpuMemory", "vramSlack"}:
+                # Bytes: gpuMemory unknown (0) until the stack states it, one GiB of slack.
+                assert schema["type"] == "integer" and schema["minimum"] == 0, (name, key)
+                assert schema["default"] == {"gpuMemory": 0, "vramSlack": 2**30}[key], (name, key)
                 continue
             if (name, key) == (RUNTIME_CLASS, "cdiInjection"):
                 assert schema["type"] == "boolean" and schema["default"] is False

@@ -9,7 +9,7 @@ from typing import get_type_hints
 import pytest
 
 from stack_config import FIELDS, SECTIONS, ConfigError, StackConfig, parse_stack_config, quantity_value
-from stack_config.defaults import platform_attributes
+from stack_config.defaults import plan_attributes, platform_attributes
 from stack_config.vocabulary import PLATFORMS
 
 
@@ -113,4 +113,5 @@ def test_every_dataclass_field_is_filled_by_exactly_one_config_row_or_the_platfo
     attributes = [f.attribute for f in FIELDS if f.section == section]
     if section == "gpu":
         attributes += list(platform_attributes({"gpu.platform": PLATFORMS[0]}))
+    attributes += list(plan_attributes(section, {f"{f.section}.{f.path}": None for f in FIELDS if f.section == section}))
     assert sorted(attributes) == sorted(_leaf_attributes(section_type))

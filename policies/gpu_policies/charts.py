@@ -15,6 +15,7 @@ from .protocol import (
     GpuRequest,
     GpuResources,
     Setting,
+    literal_env,
 )
 from .readers import Malformed, gpu_count, mapping, pod_count, shown, surge_pods
 
@@ -63,6 +64,9 @@ class ChartPodValues:
     replicas: ChartValue
     max_surge: Optional[ChartValue]
     """Where a RollingUpdate's maxSurge is written; None when the chart renders no Deployment."""
+    pod_annotations: ChartValue
+    env: ChartValue
+    """The container's extra environment: a list of Kubernetes env entries."""
 
 
 # Read from each chart's templates/deployment.yaml and values.yaml at the version named.
@@ -85,6 +89,9 @@ CHART_POD_VALUES: Mapping[str, ChartPodValues] = MappingProxyType(
             existing_claim=ChartValue("persistentVolume.existingClaim", ""),
             replicas=ChartValue("replicaCount", 1),
             max_surge=ChartValue("updateStrategy.rollingUpdate.maxSurge", KUBERNETES_DEFAULT_MAX_SURGE),
+            # On the pod template's metadata, and after OLLAMA_HOST in the container's env.
+            pod_annotations=ChartValue("podAnnotations", {}),
+            env=ChartValue("extraEnv", []),
         ),
     }
 )
@@ -113,6 +120,9 @@ class ChartContainer:
         tag = self.pod.setting(self.pod.chart.image_tag)
         # An empty tag renders the chart's appVersion: fixed by the chart version, not mutable.
         return Setting(tag.value if isinstance(tag.value, str) and tag.value else None, tag.path)
+
+    def env(self) -> Mapping[str, Any]:
+        return literal_env(self.pod.chart.env.read(self.pod.values))
 
 
 @dataclass(frozen=True)
@@ -181,6 +191,9 @@ class ChartPod:
 
     def replicas(self) -> Optional[Union[int, Malformed]]:
         return pod_count(self.chart.replicas.read(self.values), self.chart.replicas.default)
+
+    def annotations(self) -> Mapping[str, Any]:
+        return mapping(self.chart.pod_annotations.read(self.values))
 
     def rollout_surge(self, replicas: int) -> Union[int, Malformed]:
         if self.chart.max_surge is None or self.update_strategy().value != KUBERNETES_DEFAULT_STRATEGY:

@@ -131,19 +131,22 @@ _CDI_INJECTION = FlagOption(
 
 @dataclass(frozen=True)
 class CountOption:
-    """One policy config property: a whole number of at least 1."""
+    """One policy config property: a whole number of at least ``minimum``."""
 
     key: str
     default: int
     description: str
 
+    minimum: int = 1
+
     def schema(self) -> dict[str, Any]:
-        return {"type": "integer", "minimum": 1, "default": self.default, "description": self.description}
+        return {"type": "integer", "minimum": self.minimum, "default": self.default, "description": self.description}
 
     def read(self, config: Mapping[str, Any]) -> int:
         value = config.get(self.key)
         # Configure hands numbers over as floats (2 -> 2.0).
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 1 and value == int(value):
+        if (isinstance(value, (int, float)) and not isinstance(value, bool) and value >= self.minimum
+                and value == int(value)):
             return int(value)
         return self.default
 
@@ -154,12 +157,24 @@ _REPLICAS_PER_GPU = CountOption(
     "Pods each GPU holds at once: 1 when exclusive, the device plugin's time-slicing replicas otherwise.",
 )
 
+_GPU_MEMORY = CountOption(
+    names.GPU_MEMORY, 0,
+    "Memory of each GPU, in bytes (17179869184 for 16 GiB); 0 means not stated, and a stack that declares VRAM "
+    "budgets is then refused until it is.", minimum=0,
+)
+_VRAM_SLACK = CountOption(
+    names.VRAM_SLACK, 2**30,
+    "Bytes of each GPU that no budget may claim: the CUDA contexts of the processes on it, and fragmentation.",
+    minimum=0,
+)
+
 
 OPTIONS: Mapping[str, ListOption | CountOption | FlagOption] = {
     option.key: option
     for option in (
         _GPU_RESOURCE_NAMES, _GPU_RESOURCE_PREFIXES, _ALLOWED_RUNTIME_CLASSES, _GPU_NODE_LABELS, _MUTABLE_TAGS,
-        _ACCESS_ANNOTATIONS, _ACKNOWLEDGED_ACCESS, _GPUS, _REPLICAS_PER_GPU, _CDI_INJECTION,
+        _ACCESS_ANNOTATIONS, _ACKNOWLEDGED_ACCESS, _GPUS, _REPLICAS_PER_GPU, _CDI_INJECTION, _GPU_MEMORY,
+        _VRAM_SLACK,
     )
 }
 """Every option, by its key (names.py)."""
@@ -183,6 +198,8 @@ class Settings:
     replicas_per_gpu: int
     access_annotations: tuple[str, ...]
     acknowledged_access: tuple[str, ...]
+    gpu_memory: int
+    vram_slack: int
 
     @classmethod
     def read(cls, config: Mapping[str, Any]) -> Settings:
@@ -196,4 +213,6 @@ class Settings:
             replicas_per_gpu=_REPLICAS_PER_GPU.read(config),
             access_annotations=_ACCESS_ANNOTATIONS.read(config),
             acknowledged_access=_ACKNOWLEDGED_ACCESS.read(config),
+            gpu_memory=_GPU_MEMORY.read(config),
+            vram_slack=_VRAM_SLACK.read(config),
         )

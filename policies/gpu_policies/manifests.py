@@ -14,6 +14,7 @@ from .protocol import (
     GpuRequest,
     GpuResources,
     Setting,
+    literal_env,
 )
 from .readers import Malformed, dig, gpu_count, image_tag, mapping, metadata_namespace, pod_count, sequence, shown, surge_pods
 
@@ -69,6 +70,9 @@ class ManifestContainer:
 
     def image_tag(self) -> Setting:
         return Setting(image_tag(self.spec.get("image")), f"{self.path}.image")
+
+    def env(self) -> Mapping[str, Any]:
+        return literal_env(self.spec.get("env"))
 
 
 @dataclass(frozen=True)
@@ -128,6 +132,10 @@ class ManifestPod:
 
     def chart_owned_claim(self) -> Optional[Setting]:
         return None
+
+    def annotations(self) -> Mapping[str, Any]:
+        # A Pod carries its own; a workload's pods, those of the template beside its spec.
+        return mapping(dig(self.props, (*self.spec_path[:-1], "metadata", "annotations")))
 
     def replicas(self) -> Optional[Union[int, Malformed]]:
         path, default = REPLICA_PATHS[self.kind]

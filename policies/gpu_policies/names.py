@@ -22,6 +22,8 @@ PROTECTED_CLAIMS = "gpu-app-pvcs-protected"
 GPU_CAPACITY = "gpu-demand-fits-capacity"
 GUARDED_ROUTES = "gpu-apps-exposed-with-access-control"
 DEFAULT_DENY = "gpu-app-namespaces-deny-ingress-by-default"
+VRAM_PLAN = "gpu-vram-budgets-fit-cards"
+VRAM_FOOTPRINT = "gpu-vram-footprint-fits-budget"
 
 GPU_RESOURCE_NAMES = "gpuResourceNames"
 GPU_RESOURCE_PREFIXES = "gpuResourcePrefixes"
@@ -33,6 +35,8 @@ ACKNOWLEDGED_ACCESS = "acknowledgedAccess"
 GPUS = "gpus"
 REPLICAS_PER_GPU = "replicasPerGpu"
 CDI_INJECTION = "cdiInjection"
+GPU_MEMORY = "gpuMemory"
+VRAM_SLACK = "vramSlack"
 
 # Every policy that asks whether a pod holds a GPU reads which resources count as one.
 GPU = (GPU_RESOURCE_NAMES, GPU_RESOURCE_PREFIXES)
@@ -47,6 +51,8 @@ POLICY_OPTIONS: Mapping[str, tuple[str, ...]] = MappingProxyType({
     GPU_CAPACITY: (GPUS, REPLICAS_PER_GPU, *GPU),
     GUARDED_ROUTES: (ACCESS_ANNOTATIONS, ACKNOWLEDGED_ACCESS, *GPU),
     DEFAULT_DENY: GPU,
+    VRAM_PLAN: (GPU_MEMORY, VRAM_SLACK, GPUS, REPLICAS_PER_GPU, *GPU),
+    VRAM_FOOTPRINT: (GPU_MEMORY, *GPU),
 })
 """Each policy, in the pack's order, with the option keys its config schema declares."""
 
@@ -56,3 +62,10 @@ ACCESS_ANNOTATION = "homelab-ai/access"
 # Its value for an app whose own login keeps strangers out: the access policy then reads that
 # login's settings from the app's release before it believes it.
 APP_LOGIN_ACCESS = "app-login"
+
+# On a GPU pod's template: the share of its card's memory the pod may hold, in bytes. The homelab-ai
+# program writes it from `<app>.vram.budget`; the VRAM policies add the budgets up.
+VRAM_BUDGET_ANNOTATION = "homelab-ai/vram-budget"
+# Beside it on Ollama's pods: the f16 K/V cache per token of the largest model it loads, in bytes
+# (`ollama.vram.cachePerToken`), which the footprint advisory multiplies by Ollama's own settings.
+VRAM_CACHE_ANNOTATION = "homelab-ai/vram-cache-per-token"

@@ -34,6 +34,8 @@ from .names import (
     PROTECTED_CLAIMS,
     RECREATE_STRATEGY,
     RUNTIME_CLASS,
+    VRAM_FOOTPRINT,
+    VRAM_PLAN,
 )
 from .protocol import PodTemplate
 from .stack_rules import StackResource, Violation
@@ -165,6 +167,23 @@ POLICIES: list[Policy] = [
         "Namespaces that run GPU apps should deny ingress by default with a NetworkPolicy, so only "
         "what a policy names can reach apps that authenticate no one.",
         stack_rules.missing_default_deny_violations,
+        enforcement_level=EnforcementLevel.ADVISORY,
+        severity=Severity.MEDIUM,
+    ),
+    stack_policy(
+        VRAM_PLAN,
+        "The VRAM budgets of the GPU pods sharing the cards (annotation homelab-ai/vram-budget), with each card's "
+        "slack (vramSlack), must fit the cards' memory (gpuMemory x gpus); time-slicing isolates no memory, so an "
+        "over-committed card runs out of memory or moves Ollama's layers to the CPU.",
+        stack_rules.vram_plan_violations,
+        enforcement_level=EnforcementLevel.MANDATORY,
+        severity=Severity.HIGH,
+    ),
+    stack_policy(
+        VRAM_FOOTPRINT,
+        "A budgeted Ollama server's own settings (models, parallel slots, context, K/V cache type) should fit "
+        "its VRAM budget before any weights: a runner's 457 MiB per model plus its K/V cache.",
+        stack_rules.vram_footprint_violations,
         enforcement_level=EnforcementLevel.ADVISORY,
         severity=Severity.MEDIUM,
     ),

@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Optional, Protocol, Union
 
-from .readers import Amount, Malformed, shown
+from .readers import Amount, Malformed, sequence, shown
 
 # With no strategy written, Kubernetes rolls a Deployment out with RollingUpdate (25% surge),
 # which starts the new pod before the old one has let go of its GPU.
@@ -49,6 +49,10 @@ class Container(Protocol):
 
     def image_tag(self) -> Setting: ...
 
+    def env(self) -> Mapping[str, Any]:
+        """The container's environment variables set to a value, by name (valueFrom entries left out)."""
+        ...
+
 
 class PodTemplate(Protocol):
     """One pod template, whatever the resource that carries it."""
@@ -67,6 +71,7 @@ class PodTemplate(Protocol):
     def affinity(self) -> Setting: ...
     def namespace(self) -> str: ...
     def chart_owned_claim(self) -> Optional[Setting]: ...
+    def annotations(self) -> Mapping[str, Any]: ...
     def replicas(self) -> Optional[Union[int, Malformed]]: ...
     def rollout_surge(self, replicas: int) -> Union[int, Malformed]: ...
 
@@ -93,3 +98,9 @@ class GpuRequest:
         text = f"container '{shown(self.container.name)}' asks for {shown(self.resource)}: {count}"
         return f"{text} ({self.source})" if self.source else text
 
+
+
+def literal_env(entries: Any) -> Mapping[str, Any]:
+    """A container's `env` list as name -> value, the entries with a literal value only."""
+    return {entry["name"]: entry["value"] for entry in sequence(entries)
+            if isinstance(entry, Mapping) and isinstance(entry.get("name"), str) and "value" in entry}

@@ -13,9 +13,10 @@ from .charts import chart_name
 from .config import Settings
 from .dispatch import NETWORK_POLICY_TYPE, PVC_TYPE, RELEASE_TYPE, pod_template, route_kind
 from .logins import CHART_LOGINS, Login
-from .names import ACCESS_ANNOTATION, APP_LOGIN_ACCESS
+from .names import ACCESS_ANNOTATION, APP_LOGIN_ACCESS, VRAM_BUDGET_ANNOTATION
 from .protocol import GpuResources, PodTemplate, gpus_per_pod
 from .readers import Malformed, dig, mapping, metadata_namespace, sequence, shown
+from .vram import ollama_footprint, size, vram_budget
 
 
 @dataclass(frozen=True)
@@ -235,3 +236,79 @@ def _denies_all_ingress(spec: Mapping[str, Any]) -> bool:
         isinstance(selector, Mapping) and not selector.get("matchLabels") and not selector.get("matchExpressions")
         and governs_ingress and not sequence(spec.get("ingress"))
     )
+
+
+@dataclass(frozen=True)
+class VramClaim:
+    label: str
+    replicas: int
+    budget: int
+
+    def __str__(self) -> str:
+        return f"{self.label} {self.replicas} pod(s) x {size(self.budget)}"
+
+
+def _running_gpu_pods(resources: Sequence[StackResource], gpu: GpuResources) -> list[tuple[PodTemplate, int]]:
+    """Each GPU pod template that runs pods, with how many (uncountable ones are the capacity policy's to report)."""
+    running = []
+    for _, pod in _gpu_pods(resources, gpu):
+        replicas = pod.replicas()
+        if isinstance(replicas, int) and replicas > 0:
+            running.append((pod, replicas))
+    return running
+
+
+def vram_plan_violations(resources: Sequence[StackResource], settings: Settings) -> list[Violation]:
+    """The VRAM budgets of the GPU pods that share the cards, with each card's slack, must fit the cards'
+    memory: time-slicing isolates no memory, and an over-committed card fails at the second model load
+    (out of memory, or layers quietly on the CPU). Only stacks that declare budgets are checked; once
+    one does, every pod sharing a time-sliced card must, or the sum means nothing."""
+    claims, unbudgeted, violations = [], [], []
+    for pod, replicas in _running_gpu_pods(resources, settings.gpu):
+        budget = vram_budget(pod)
+        if budget is None:
+            unbudgeted.append(pod.label)
+        elif isinstance(budget, Malformed):
+            violations.append(Violation(None, f"{pod.label}: its VRAM budget (annotation {VRAM_BUDGET_ANNOTATION}) is "
+                                              f"{budget}, not a whole number of bytes."))
+        else:
+            claims.append(VramClaim(pod.label, replicas, budget))
+    if not claims and not violations:
+        return []
+    memory, slack, gpus = settings.gpu_memory, settings.vram_slack, settings.gpus
+    if not memory:
+        return violations + [Violation(None, "the stack declares VRAM budgets, but this policy's gpuMemory (bytes of each "
+                                             "GPU) is not set, so nothing can say whether they fit; `python -m "
+                                             "policy_pack_config <stack>` writes it from gpu.memory.")]
+    if settings.replicas_per_gpu > 1 and unbudgeted:
+        violations.append(Violation(None, f"{', '.join(unbudgeted)} share(s) the time-sliced GPUs with budgeted pods but "
+                                          f"declare(s) no VRAM budget (annotation {VRAM_BUDGET_ANNOTATION}), so the "
+                                          "budgets cannot keep anything free; give every GPU app a budget."))
+    usable = memory - slack
+    violations += [Violation(None, f"{claim.label}: its VRAM budget of {size(claim.budget)} does not fit one GPU "
+                                   f"({size(memory)}, less the {size(slack)} slack: {size(max(usable, 0))}).")
+                   for claim in claims if claim.budget > usable]
+    total = sum(claim.replicas * claim.budget for claim in claims)
+    if total + gpus * slack > gpus * memory:
+        violations.append(Violation(None, (
+            f"the GPU pods' VRAM budgets add up to {size(total)}, and with the {size(slack)} slack per GPU to "
+            f"{size(total + gpus * slack)}, more than the {size(gpus * memory)} of {gpus} GPU(s) of {size(memory)}: "
+            f"{'; '.join(str(claim) for claim in claims)}. Time-slicing isolates no memory; lower a budget "
+            "(<app>.vram.budget), or give the card to one app at a time.")))
+    return violations
+
+
+def vram_footprint_violations(resources: Sequence[StackResource], settings: Settings) -> list[Violation]:
+    """A budgeted Ollama server must hold, within its budget, what its own settings fix before any weights:
+    a runner's context per model and each model's K/V cache for every slot. Weights come on top."""
+    violations = []
+    for pod, _ in _running_gpu_pods(resources, settings.gpu):
+        budget = vram_budget(pod)
+        gpus = gpus_per_pod(pod.gpu_requests(settings.gpu))
+        footprint = ollama_footprint(pod, int(gpus) if gpus >= 1 else 1, settings.gpu_memory)
+        if isinstance(budget, int) and footprint is not None and footprint.total > budget:
+            violations.append(Violation(None, (
+                f"{pod.label}: its settings alone hold {footprint}, more than its VRAM budget of {size(budget)} "
+                "before a single weight is loaded; load fewer models (OLLAMA_MAX_LOADED_MODELS), fewer slots "
+                "(OLLAMA_NUM_PARALLEL), a shorter context (OLLAMA_CONTEXT_LENGTH) or a quantized K/V cache, or raise the budget.")))
+    return violations
