@@ -31,3 +31,8 @@ pulumi.export("namespaces", {"gpu": gpu.namespace, **{section: app.namespace for
 pulumi.export("gpuRuntimeClass", gpu.runtime_class_name)
 pulumi.export("gpuCapacity", gpu.capacity)
 pulumi.export("gpuHolders", [section for section, app in app_configs.items() if app.gpu_demand])
+if config.gpu.vram_budgets:
+    # What `python -m smoke` measures each app's VRAM against.
+    pulumi.export("vramPlan", {"memory": config.gpu.memory_bytes,
+                               "slack": config.gpu.vram_slack_bytes,
+                               "budgets": dict(config.gpu.vram_budgets)})

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from gpu_policies import names
-from stack_config import ConfigError, StackConfig, quantity_value
+from stack_config import ConfigError, StackConfig
 from stack_config.platforms import PLUGIN_NODE_LABELS
 from stack_config.stack_files import PROJECT_DIR, read_stack_file
 
@@ -36,8 +36,8 @@ def policy_pack_config(config: StackConfig) -> dict[str, Any]:
         names.GPU_NODE_LABELS: sorted({*config.gpu.node_selector, *PLUGIN_NODE_LABELS[config.gpu.plugin]}),
         names.GPUS: config.gpu.count,
         names.REPLICAS_PER_GPU: config.gpu.slices_per_gpu,
-        names.VRAM_SLACK: round(quantity_value(config.gpu.vram_slack)),
-        **({} if config.gpu.memory is None else {names.GPU_MEMORY: round(quantity_value(config.gpu.memory))}),
+        names.VRAM_SLACK: config.gpu.vram_slack_bytes,
+        **({} if config.gpu.memory_bytes is None else {names.GPU_MEMORY: config.gpu.memory_bytes}),
     }
     written = {
         policy: {key: decided[key] for key in keys if key in decided}

@@ -16,6 +16,7 @@ from smoke.open_webui import Credentials, open_webui_checks
 from smoke.stack_outputs import (
     APP_URL_OUTPUTS,
     RUNTIME_CLASS_OUTPUT,
+    VRAM_PLAN_OUTPUT,
     StackOutputsError,
     read_stack_config_value,
     read_stack_outputs,
@@ -60,7 +61,9 @@ def parser() -> argparse.ArgumentParser:
         description=(
             "Checks that a deployed stack's Ollama and ComfyUI answer, and answer from the GPU: Ollama's "
             "/, /api/version, /api/tags, a short /api/generate, /api/chat, /v1/chat/completions and "
-            "/api/ps (size_vram > 0), and ComfyUI's /system_stats (a cuda device) and /queue; and, where the "
+            "/api/ps (the whole model in VRAM, none of it on the CPU), and ComfyUI's /system_stats (a cuda device) "
+            "and /queue; under the stack's VRAM plan (its vramPlan output), each app's VRAM against its budget "
+            "(VRAM budget); and, where the "
             "stack deploys it, that Open WebUI answers (/health, /api/config: its admin exists), signs its "
             "admin in and chats through the stack's Ollama (/ollama/api/tags, /ollama/api/chat). Prints a "
             "table of checks; exits 0 only when every check passed."
@@ -138,6 +141,15 @@ def _open_webui_credentials(stack: str) -> tuple[Credentials | None, str]:
     return Credentials(values["adminEmail"], values["adminPassword"]), ""
 
 
+def _vram_budgets(outputs: dict[str, Any] | None) -> dict[str, int]:
+    """Each app's VRAM budget in bytes, from the stack's vramPlan output; none without a plan (or without outputs)."""
+    plan = (outputs or {}).get(VRAM_PLAN_OUTPUT)
+    budgets = plan.get("budgets") if isinstance(plan, dict) else None
+    if not isinstance(budgets, dict):
+        return {}
+    return {app: int(budget) for app, budget in budgets.items() if isinstance(budget, (int, float)) and budget > 0}
+
+
 def run(args: argparse.Namespace, out: TextIO) -> int:
     given: dict[str, str | None] = {app: getattr(args, f"{app}_url") for app in APPS}
     # The apps named, else the apps whose URLs are given, else every app the stack deploys.
@@ -152,6 +164,8 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     runtime_class = (outputs or {}).get(RUNTIME_CLASS_OUTPUT)
     if not isinstance(runtime_class, str):
         runtime_class = DEFAULT_RUNTIME_CLASS
+
+    budgets = _vram_budgets(outputs)
 
     print(f"Smoke check of stack {args.stack}", file=out)
     results: list[CheckResult] = []
@@ -172,10 +186,11 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         api = HttpApi(url, timeout=args.timeout)
         if app == "ollama":
             results += ollama_checks(
-                api, model=args.model, generate_timeout=args.generate_timeout, runtime_class=runtime_class
+                api, model=args.model, generate_timeout=args.generate_timeout, runtime_class=runtime_class,
+                budget=budgets.get(app),
             )
         elif app == "comfyui":
-            results += comfyui_checks(api, runtime_class=runtime_class)
+            results += comfyui_checks(api, runtime_class=runtime_class, budget=budgets.get(app))
         else:
             credentials, why_none = _open_webui_credentials(args.stack)
             results += open_webui_checks(api, credentials=credentials, why_no_credentials=why_none, model=args.model,

@@ -46,6 +46,25 @@ def _cuda_device(api: HttpApi, runtime_class: str) -> Passed[None]:
     return Passed(f"{device.get('name')}, {memory}" + (f"; {versions}" if versions else ""), None)
 
 
+def _budget(api: HttpApi, budget: int) -> Passed[None]:
+    """ComfyUI's own use is what its PyTorch allocator holds (`torch_vram_total`, memory_reserved); the
+    card's is `vram_total - vram_free`, free as CUDA reports it for the whole device: what both apps see."""
+    stats: Any = api.json("GET", "/system_stats")
+    devices = stats.get("devices") if isinstance(stats, dict) else None
+    device = next((d for d in devices if isinstance(d, dict) and d.get("type") == "cuda"), None) \
+        if isinstance(devices, list) else None
+    numbers = [device.get(key) if device else None for key in ("torch_vram_total", "vram_total", "vram_free")]
+    if not all(isinstance(n, int) for n in numbers):
+        raise CheckFailed("answer has no cuda device with torch_vram_total, vram_total and vram_free")
+    held, total, free = numbers
+    detail = (f"ComfyUI holds {gib(held)} of its {gib(budget)} budget; the card: {gib(total - free)} of {gib(total)} "
+              "in use by every process on it, which is what Ollama and ComfyUI both see as taken")
+    if held > budget:
+        raise CheckFailed(f"{detail}. ComfyUI is over its share: its flag (--reserve-vram or --vram-headroom) keeps "
+                          "free what the plan leaves to no one, so a workflow's peak went past it; POST /free unloads its models")
+    return Passed(detail, None)
+
+
 def _queue(api: HttpApi) -> Passed[None]:
     queue: Any = api.json("GET", "/queue")
     running = queue.get("queue_running") if isinstance(queue, dict) else None
@@ -55,8 +74,10 @@ def _queue(api: HttpApi) -> Passed[None]:
     return Passed(f"{len(running)} running, {len(pending)} pending", None)
 
 
-def comfyui_checks(api: HttpApi, *, runtime_class: str) -> list[CheckResult]:
+def comfyui_checks(api: HttpApi, *, runtime_class: str, budget: int | None = None) -> list[CheckResult]:
     checks = AppChecks("comfyui")
     checks.run("GET /system_stats", lambda: _cuda_device(api, runtime_class))
     checks.run("GET /queue", lambda: _queue(api))
+    if budget is not None:
+        checks.run("VRAM budget", lambda: _budget(api, budget))
     return checks.results

@@ -130,18 +130,38 @@ def _gpu_residency(api: HttpApi, model: str, runtime_class: str) -> Passed[None]
         )
     detail = f"{model}: {gib(size_vram)} of {gib(size)} in VRAM"
     if size_vram < size:
+        # server/sched.go loads a first model that does not fit partly on the CPU, with no error.
         share = 100 * (size - size_vram) // size
-        detail += f"; {share}% on the CPU (does not fit beside what else holds VRAM)"
+        raise CheckFailed(
+            f"{detail}; {share}% runs on the CPU: it did not fit beside what else held VRAM when it loaded "
+            "(ComfyUI, on a shared card) and Ollama moved the rest of its layers to the CPU without an error. "
+            "Free the card (ComfyUI's POST /free) and load it again, or plan the card (docs/gpu-sharing.md)"
+        )
+    return Passed(detail, None)
+
+
+def _budget(api: HttpApi, budget: int) -> Passed[None]:
+    models = _field(api.json("GET", "/api/ps"), "models")
+    if not isinstance(models, list):
+        raise CheckFailed("answer has no models list")
+    held = sum(m["size_vram"] for m in models if isinstance(m, dict) and isinstance(m.get("size_vram"), int))
+    detail = f"Ollama holds {gib(held)} in VRAM ({len(models)} model(s) loaded) of its {gib(budget)} budget"
+    if held > budget:
+        raise CheckFailed(
+            f"{detail}: over it. A model larger than the plan allows, or a client's own num_ctx, leaves ComfyUI "
+            "less than its share; load a smaller model or raise ollama.vram.budget"
+        )
     return Passed(detail, None)
 
 
 def ollama_checks(api: HttpApi, *, model: str | None, generate_timeout: float,
-                  runtime_class: str) -> list[CheckResult]:
+                  runtime_class: str, budget: int | None = None) -> list[CheckResult]:
     checks = AppChecks("ollama")
     checks.run("GET /", lambda: _root(api))
     checks.run("GET /api/version", lambda: _version(api))
     chosen = checks.run("GET /api/tags", lambda: pulled_model(api, model))
-    needs_model = ("POST /api/generate", "POST /api/chat", "POST /v1/chat/completions", "GET /api/ps")
+    needs_model = ("POST /api/generate", "POST /api/chat", "POST /v1/chat/completions", "GET /api/ps",
+                   *(("VRAM budget",) if budget is not None else ()))
     if chosen is None:
         for check in needs_model:
             checks.skip(check, checks.stopped or "not run: needs a pulled model")
@@ -150,4 +170,6 @@ def ollama_checks(api: HttpApi, *, model: str | None, generate_timeout: float,
     checks.run("POST /api/chat", lambda: chat(api, chosen, generate_timeout))
     checks.run("POST /v1/chat/completions", lambda: _openai_chat(api, chosen, generate_timeout))
     checks.run("GET /api/ps", lambda: _gpu_residency(api, chosen, runtime_class))
+    if budget is not None:
+        checks.run("VRAM budget", lambda: _budget(api, budget))
     return checks.results

@@ -17,6 +17,8 @@ APP_URL_OUTPUTS = {
     "openwebui": ("openwebuiUrl", "openwebuiInternalUrl"),
 }
 RUNTIME_CLASS_OUTPUT = "gpuRuntimeClass"
+# Under a VRAM plan: {"memory": bytes, "slack": bytes, "budgets": {app: bytes}}.
+VRAM_PLAN_OUTPUT = "vramPlan"
 
 
 class StackOutputsError(Exception):

@@ -47,11 +47,14 @@ def planned_budgets(values: Mapping[str, Any]) -> dict[str, int]:
 
 
 def plan_attributes(section: str, values: Mapping[str, Any]) -> dict[str, Any]:
-    """An app's attributes that the whole plan decides: the memory it keeps free beyond the others' (None
-    without a budget of its own, or without gpu.memory, which checks.py then asks for)."""
+    """The attributes the whole plan decides: the GPU's budgets by app and, for each app that can have a
+    budget, the memory it keeps free beyond the others' (None without a budget of its own, or without
+    gpu.memory, which checks.py then asks for)."""
+    budgets = planned_budgets(values)
+    if section == "gpu":
+        return {"vram_budgets": budgets}
     if f"{section}.vram.budget" not in values:
         return {}
-    budgets = planned_budgets(values)
     if section not in budgets or values["gpu.memory"] is None:
         return {"vram.keep_free": None}
     memory = values["gpu.memory"]

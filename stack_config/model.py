@@ -100,6 +100,8 @@ class GpuConfig:
     """Memory of each GPU, a quantity of bytes; None when the stack does not say (no VRAM plan)."""
     vram_slack: str
     """VRAM a plan leaves to no app's budget."""
+    vram_budgets: Mapping[str, int]
+    """The VRAM plan: each budgeted app that holds a GPU, by section, and its budget in bytes; empty without a plan."""
 
     @property
     def tolerations(self) -> list[dict[str, str]]:
@@ -110,6 +112,14 @@ class GpuConfig:
             tolerations.append({"key": key, "operator": "Equal", "value": value, "effect": effect} if value is not None
                                else {"key": key, "operator": "Exists", "effect": effect})
         return tolerations
+
+    @property
+    def memory_bytes(self) -> Optional[int]:
+        return None if self.memory is None else round(quantity_value(self.memory))
+
+    @property
+    def vram_slack_bytes(self) -> int:
+        return round(quantity_value(self.vram_slack))
 
     @property
     def slices_per_gpu(self) -> int:

@@ -130,14 +130,15 @@ def test_model_on_the_cpu_fails_naming_the_cpu():
     assert "FAILED: 8 passed, 1 failed, 1 skipped" in output
 
 
-def test_model_partly_offloaded_passes_and_says_how_much_is_on_the_cpu():
+def test_model_partly_offloaded_fails_and_says_how_much_is_on_the_cpu():
     routes = ollama_routes()
     routes["GET", "/api/ps"] = Reply(body={"models": [running_model(size_vram=MODEL_SIZE // 4)]})
     with serve(routes) as ollama:
         status, output = smoke("homelab", "--ollama-url", ollama.url, "--app", "ollama")
 
-    assert status == 0, output
-    assert "0.5 GiB of 1.9 GiB in VRAM; 75% on the CPU" in row(output, "ollama", "GET /api/ps")
+    assert status == 1, output
+    assert status_of(output, "ollama", "GET /api/ps") == "FAIL"
+    assert "0.5 GiB of 1.9 GiB in VRAM; 75% runs on the CPU" in row(output, "ollama", "GET /api/ps")
 
 
 def test_model_unloaded_at_once_fails_because_its_residency_cannot_be_seen():
@@ -500,3 +501,67 @@ def test_a_stack_without_open_webui_skips_it(tmp_path, monkeypatch):
 
     assert status == 0, output
     assert table(output)["openwebui", "-"] == ("SKIP", "stack homelab does not deploy it (openwebui.installed)")
+
+
+# Under a VRAM plan: the stack's vramPlan output gives each app's budget.
+
+GIB = 2**30
+PLAN = {"memory": 16 * GIB, "slack": GIB, "budgets": {"ollama": int(9.5 * GIB), "comfyui": int(5.5 * GIB)}}
+
+
+def comfyui_holding(held: int, card_used: int) -> dict:
+    routes = comfyui_routes()
+    device = routes["GET", "/system_stats"].body["devices"][0]
+    device.update(torch_vram_total=held, vram_total=16 * GIB, vram_free=16 * GIB - card_used)
+    return routes
+
+
+@pytest.mark.parametrize("ollama_holds, comfyui_holds, failing", [
+    (MODEL_SIZE, 5 * GIB, []),
+    (10 * GIB, 5 * GIB, ["ollama"]),
+    (MODEL_SIZE, 6 * GIB, ["comfyui"]),
+], ids=["both-within", "ollama-over", "comfyui-over"])
+def test_each_apps_vram_is_measured_against_its_budget(tmp_path, monkeypatch, ollama_holds, comfyui_holds, failing):
+    routes = ollama_routes()
+    routes["GET", "/api/ps"] = Reply(body={"models": [running_model(size_vram=ollama_holds) | {"size": ollama_holds}]})
+    with serve(routes) as ollama, serve(comfyui_holding(comfyui_holds, ollama_holds + comfyui_holds + GIB)) as comfyui:
+        fake_pulumi(tmp_path, monkeypatch, stdout=outputs(ollamaUrl=ollama.url, comfyuiUrl=comfyui.url, vramPlan=PLAN))
+        status, output = smoke("homelab")
+
+    assert status == (1 if failing else 0), output
+    assert {app: status_of(output, app, "VRAM budget") for app in ("ollama", "comfyui")} == {
+        app: "FAIL" if app in failing else "PASS" for app in ("ollama", "comfyui")}
+    assert f"Ollama holds {ollama_holds / GIB:.1f} GiB in VRAM (1 model(s) loaded) of its 9.5 GiB budget" in row(
+        output, "ollama", "VRAM budget")
+    card = (ollama_holds + comfyui_holds + GIB) / GIB
+    assert (f"ComfyUI holds {comfyui_holds / GIB:.1f} GiB of its 5.5 GiB budget; the card: {card:.1f} GiB of 16.0 GiB "
+            "in use by every process on it, which is what Ollama and ComfyUI both see as taken") in row(
+        output, "comfyui", "VRAM budget")
+
+
+def test_a_model_partly_on_the_cpu_fails_under_a_plan_too(tmp_path, monkeypatch):
+    routes = ollama_routes()
+    routes["GET", "/api/ps"] = Reply(body={"models": [running_model(size_vram=MODEL_SIZE // 2)]})
+    with serve(routes) as ollama:
+        fake_pulumi(tmp_path, monkeypatch, stdout=outputs(ollamaUrl=ollama.url, vramPlan=PLAN))
+        status, output = smoke("homelab", "--app", "ollama")
+
+    assert status == 1
+    assert status_of(output, "ollama", "GET /api/ps") == "FAIL"
+    assert status_of(output, "ollama", "VRAM budget") == "PASS"
+
+
+def test_without_a_plan_no_budget_is_checked(tmp_path, monkeypatch):
+    with serve(ollama_routes()) as ollama, serve(comfyui_routes()) as comfyui:
+        fake_pulumi(tmp_path, monkeypatch, stdout=outputs(ollamaUrl=ollama.url, comfyuiUrl=comfyui.url))
+        status, output = smoke("homelab")
+
+    assert status == 0, output
+    assert not any(check == "VRAM budget" for _, check in table(output))
+
+
+def test_the_program_exports_the_plan_smoke_reads(run_with):
+    from smoke.stack_outputs import VRAM_PLAN_OUTPUT
+
+    capture = run_with({"ollama.vram.budget": "9.5Gi", "comfyui.vram.budget": "5.5Gi"})
+    assert capture.outputs[VRAM_PLAN_OUTPUT] == PLAN

@@ -82,6 +82,7 @@ def test_without_a_plan_no_knob_is_set(homelab):
     assert env["OLLAMA_KEEP_ALIVE"] == "1m"
     assert not {"--reserve-vram", "--vram-headroom"} & set(comfyui_args(homelab))
     assert pod_annotations(homelab) == {"ollama": {}, "comfyui": {}}
+    assert "vramPlan" not in homelab.outputs
 
 
 def refusal(homelab_config: dict, changes: dict) -> str:
