@@ -4,6 +4,7 @@ it, and added up by the pack before anything runs (docs/gpu-sharing.md)."""
 from __future__ import annotations
 
 import pytest
+import yaml
 from registrations import named
 from test_offline_preview import offline_preview, stack_copy
 from tree_edits import changed_config
@@ -13,7 +14,7 @@ from offline_preview.capture import Capture, run_program
 from offline_preview.preview import analyzer_resources
 from policy_pack_config import policy_pack_config
 from stack_config import ConfigError
-from stack_config.stack_files import parse_stack_file_config
+from stack_config.stack_files import PROJECT_DIR, parse_stack_file_config
 
 GIB, MIB = 2**30, 2**20
 CARD = 16 * GIB
@@ -211,3 +212,36 @@ def test_an_ollama_footprint_beyond_its_budget_is_named_before_any_weights(engin
 
 def test_the_homelab_plan_fits_its_ollama_footprint(engine, homelab_config):
     assert diagnostics(engine, homelab_config, PLAN, VRAM_FOOTPRINT) == []
+
+
+def _worked_plans() -> dict[str, dict]:
+    """The YAML block of each worked plan in docs/gpu-sharing.md, by its heading."""
+    text = (PROJECT_DIR / "docs" / "gpu-sharing.md").read_text()
+    plans = {}
+    for section in text.split("\n### Worked plan: ")[1:]:
+        heading = section.split("\n", 1)[0]
+        block = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+        plans[heading] = yaml.safe_load(block)
+    return plans
+
+
+def test_the_docs_work_through_two_plans():
+    assert list(_worked_plans()) == ["an 8B chat model beside SDXL", "an 8B chat model beside Flux"]
+
+
+@pytest.mark.parametrize("heading", _worked_plans())
+def test_each_worked_plan_in_the_docs_registers_what_the_docs_say(homelab_config, heading):
+    plan = _worked_plans()[heading]
+    config = {key: {**homelab_config.get(key, {}), **value} for key, value in plan.items()}
+    capture = run_program({**homelab_config, **config})
+    assert capture.error is None, capture.error
+    # Both worked plans leave nothing to no one: 16 GiB less the 1 GiB slack and both budgets is 0.
+    budgets = [yaml_quantity(plan[f"homelab-ai:{app}"]["vram"]["budget"]) for app in ("ollama", "comfyui")]
+    assert CARD - GIB - sum(budgets) == 0
+    assert ollama_env(capture)["OLLAMA_GPU_OVERHEAD"] == "0"
+    assert comfyui_args(capture)[-2:] == ["--reserve-vram", "0"]
+    assert capture.outputs["vramPlan"]["budgets"] == {"ollama": budgets[0], "comfyui": budgets[1]}
+
+
+def yaml_quantity(written: str) -> int:
+    return int(written.removesuffix("Gi")) * GIB
