@@ -234,13 +234,14 @@ def _loader_flag_problems(config: StackConfig) -> list[Problem]:
     loader, args = comfyui.vram.loader, comfyui.extra_args
     tag = comfyui.image.tag
     problems = []
-    for name in (token for token in args if token in COMFYUI_FLAGS):
-        accepted = COMFYUI_FLAGS[name].loaders
-        if loader is None and accepted != LOADERS:
-            problems.append(Problem("comfyui.vram.loader", None,
-                                    f"estimate or dynamic: comfyui.extraArgs gives {name}, which only some ComfyUI releases parse, "
-                                    f"and the image tag {tag!r} does not say which ComfyUI the volume holds", missing=True))
-        elif loader is not None and loader not in accepted:
+    particular = [token for token in args if token in COMFYUI_FLAGS and COMFYUI_FLAGS[token].loaders != LOADERS]
+    if loader is None and particular:
+        problems.append(Problem("comfyui.vram.loader", None,
+                                f"estimate or dynamic: comfyui.extraArgs gives {', '.join(particular)}, which only some ComfyUI "
+                                f"releases parse, and the image tag {tag!r} does not say which ComfyUI the volume holds",
+                                missing=True))
+    for name in particular:
+        if loader is not None and loader not in COMFYUI_FLAGS[name].loaders:
             problems.append(Problem("comfyui.extraArgs", list(args),
                                     f"flags without {name}: the {loader} loader's ComfyUI (comfyui.vram.loader) has no such "
                                     "flag and would not start; it belongs to Dynamic VRAM (ComfyUI 0.16 on)"))

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from analyzer_inputs import resource
+from policy_corpus import TYPES, container, manifest, pod_spec
 from registrations import named
 from test_offline_preview import offline_preview, stack_copy
 from tree_edits import changed_config
@@ -141,8 +143,10 @@ def test_lowvram_is_the_older_loaders_again_once_dynamic_vram_is_off(homelab_con
     ({**PLAN, "ollama.vram.budget": "17Gi"}, "ollama.vram.budget", "at most gpu.memory (16Gi)"),
     ({**PLAN, "comfyui.image.tag": "cu128-megapak-20260401"}, "comfyui.vram.loader", "does not say which ComfyUI loader"),
     ({**PLAN, "comfyui.vram.budget": "512Mi"}, "comfyui.vram.budget", "of at least 1Gi"),
+    ({"comfyui.image.tag": "cu128-megapak-20260401", "comfyui.extraArgs": ["--vram-headroom", 1]}, "comfyui.vram.loader",
+     "gives --vram-headroom, which only some ComfyUI releases parse"),
 ], ids=["no-card-memory", "one-app-left-out", "budget-without-a-gpu", "budget-above-the-card", "unplaced-image-build",
-        "below-inference-memory"])
+        "below-inference-memory", "dynamic-flag-on-an-unplaced-build"])
 def test_an_incomplete_plan_is_refused_before_anything_is_registered(homelab_config, changes, key, accepted):
     message = refusal(homelab_config, changes)
     assert f"homelab-ai:{key}" in message and accepted in message
@@ -245,3 +249,45 @@ def test_each_worked_plan_in_the_docs_registers_what_the_docs_say(homelab_config
 
 def yaml_quantity(written: str) -> int:
     return int(written.removesuffix("Gi")) * GIB
+
+
+# The VRAM policies over hand-made stacks: the pack guards any program, not only this one.
+
+def budgeted(kind: str, budget: str | None, env: dict[str, str] | None = None, **annotations: str) -> tuple[str, dict]:
+    spec = pod_spec(container())
+    if env is not None:
+        spec["containers"][0]["env"] = [{"name": name, "value": value} for name, value in env.items()]
+    props = manifest(kind, spec)
+    pod_metadata = props if kind == "Pod" else props["spec"]["template"]
+    pod_metadata.setdefault("metadata", {}).setdefault("annotations", {}).update(
+        {**({VRAM_BUDGET_ANNOTATION: budget} if budget is not None else {}), **annotations})
+    return TYPES[kind], props
+
+
+SHARED = {VRAM_PLAN: {"gpuMemory": CARD, "replicasPerGpu": 2}, VRAM_FOOTPRINT: {"gpuMemory": CARD}}
+HAND_MADE = {
+    # id: (resources, the VRAM_PLAN message's start or None, the footprint message's part or None)
+    "two-budgets-that-fit": ([budgeted("Deployment", str(8 * GIB)), budgeted("Pod", str(7 * GIB))], None, None),
+    "two-budgets-that-do-not": ([budgeted("Deployment", str(8 * GIB)), budgeted("Pod", str(8 * GIB))],
+                                "the GPU pods' VRAM budgets add up to 16.00 GiB", None),
+    "a-budget-that-is-no-number": ([budgeted("Deployment", "8Gi")],
+                                   "Deployment 'app0': its VRAM budget (annotation homelab-ai/vram-budget) is '8Gi'", None),
+    "a-pod-without-a-budget-on-the-shared-card": ([budgeted("Deployment", str(8 * GIB)), budgeted("Pod", None)],
+                                                  "Pod 'app1' share(s) the time-sliced GPUs with budgeted pods", None),
+    "no-budgets-at-all": ([budgeted("Deployment", None), budgeted("Pod", None)], None, None),
+    # Ollama as a plain Deployment: 3 models per GPU and the card's default context (4096 below 23 GiB).
+    "an-ollama-deployment-with-ollamas-defaults": (
+        [budgeted("Deployment", str(GIB), {"OLLAMA_KEEP_ALIVE": "5m"}, **{VRAM_CACHE_ANNOTATION: str(128 * 1024)})],
+        None, "3 model(s) x (457 MiB runner + 4096 tokens x 1 slot(s) x 128 KiB/token)"),
+}
+
+
+@pytest.mark.parametrize("resources, plan, footprint", HAND_MADE.values(), ids=HAND_MADE.keys())
+def test_the_vram_policies_read_any_programs_budgets(engine, resources, plan, footprint):
+    engine.configure(SHARED)
+    stack = [resource(type_, f"app{i}", props) for i, (type_, props) in enumerate(resources)]
+    found = engine.analyze_stack(stack)
+    plans = [d.message.split("\n", 1)[1] for d in found if d.policy == VRAM_PLAN]
+    footprints = [d.message.split("\n", 1)[1] for d in found if d.policy == VRAM_FOOTPRINT]
+    assert [message[:len(plan)] for message in plans] == ([plan] if plan else [])
+    assert len(footprints) == (1 if footprint else 0) and all(footprint in m for m in footprints)
