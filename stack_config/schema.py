@@ -80,11 +80,6 @@ MIN_GPU_MEMORY = "1Gi"
 MIN_VRAM_BUDGET = "1Gi"
 
 
-def _budget_field(section: str, what: str) -> Field:
-    return Field(section, "vram.budget", optional(byte_quantity(MIN_VRAM_BUDGET, "9.5Gi or 5500Mi")), "",
-                 f"{what}'s share of the card under a VRAM plan (docs/gpu-sharing.md): set on every GPU app that shares "
-                 "the card, with `gpu.memory`; empty means no plan.", attr="vram.budget")
-
 
 @dataclass(frozen=True)
 class Field:
@@ -155,6 +150,12 @@ def _app_fields(section: str, *, namespace: str, image: tuple[str, str], port: i
               "Longest request through the route (HTTPRoute `timeouts.request`, ingress read/send timeouts); empty leaves the controller's default."),
         Field(section, "route.maxUploadSize", optional(upload_size) if upload[0] == "" else upload_size, upload[0], upload[1]),
     ]
+
+
+def _budget_field(section: str, what: str) -> Field:
+    return Field(section, "vram.budget", optional(byte_quantity(MIN_VRAM_BUDGET, "9.5Gi or 5500Mi")), "",
+                 f"{what}'s share of the card under a VRAM plan (docs/gpu-sharing.md): set on every GPU app that shares "
+                 "the card, with `gpu.memory`; empty means no plan.", attr="vram.budget")
 
 
 FIELDS: tuple[Field, ...] = (
