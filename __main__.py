@@ -19,7 +19,7 @@ gpu = GpuNodeStack("gpu", GpuNodeStackArgs(config=config.gpu))
 apps: dict[str, App] = {}
 for entry in installed:
     apps[entry.section] = entry.deploy(AppArgs(
-        config=app_configs[entry.section], exposure=config.exposure, gpu=gpu,
+        config=app_configs[entry.section], exposure=config.exposure, gpu=gpu, backups=config.backups,
         reaches=clients_of(app_configs[entry.section].namespace, endpoints),
         internal_urls={section: app.internal_url for section, app in apps.items()}))
 

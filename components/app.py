@@ -12,13 +12,14 @@ from typing import Generic, Mapping, Optional, Sequence, TypeVar
 
 import pulumi
 
+from components.backups import claim_labels, recurring_job
 from components.exposure import expose_app
 from components.gpu_node_stack import GpuNodeStack
 from components.namespaces import app_namespace
 from components.network_policies import AppEndpoint, Peer
 from components.storage import protected_claim
 from gpu_policies.names import VRAM_BUDGET_ANNOTATION
-from stack_config import AppConfig, ExposureConfig, quantity_value
+from stack_config import AppConfig, BackupsConfig, ExposureConfig, quantity_value
 
 C = TypeVar("C", bound=AppConfig)
 
@@ -38,6 +39,8 @@ class AppArgs(Generic[C]):
     """How the app is reached from outside the cluster."""
     gpu: GpuNodeStack
     """Runtime class, node selector, tolerations and GPU resource name come from here, and the app waits for it."""
+    backups: BackupsConfig
+    """Where Longhorn keeps its jobs; the app's own `backup` keys say whether its volume is backed up."""
     reaches: Sequence[AppEndpoint] = ()
     """Other apps that let this app's namespace in: its egress fence lets it out to them."""
     internal_urls: Mapping[str, pulumi.Output[str]] = field(default_factory=dict)
@@ -63,9 +66,14 @@ class App(pulumi.ComponentResource, Generic[C]):
         self.child = pulumi.ResourceOptions(parent=self)
         namespace = app_namespace(f"{name}-namespace", namespace=args.config.namespace, opts=self.child)
         self.namespace = namespace.metadata.name
+        backup = args.config.data_backup if args.config.data_backup and args.config.data_backup.enabled else None
         data = protected_claim(f"{name}-{claim_suffix}", claim_name=claim, namespace=self.namespace,
-                               storage=args.config.storage, opts=self.child)
+                               storage=args.config.storage, opts=self.child,
+                               labels=claim_labels(args.config.namespace, backup) if backup else None)
         self.claim_name = data.metadata.name
+        if backup:
+            recurring_job(f"{name}-{claim_suffix}-{backup.task}", namespace=args.config.namespace, backup=backup,
+                          longhorn_namespace=args.backups.longhorn_namespace, opts=self.child)
 
     def expose(self, service_name: pulumi.Output[str], pod_labels: dict[str, str], own_clients: Sequence[Peer] = ()) -> None:
         """Routes the hostname to ``service_name`` and fences the namespace around ``pod_labels``."""

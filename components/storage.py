@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Optional
+
 import pulumi
 import pulumi_kubernetes as k8s
 
@@ -15,7 +17,8 @@ def kept(opts: pulumi.ResourceOptions) -> pulumi.ResourceOptions:
 
 
 def protected_claim(
-    name: str, *, claim_name: str, namespace: pulumi.Input[str], storage: Storage, opts: pulumi.ResourceOptions
+    name: str, *, claim_name: str, namespace: pulumi.Input[str], storage: Storage, opts: pulumi.ResourceOptions,
+    labels: Optional[dict[str, str]] = None,
 ) -> k8s.core.v1.PersistentVolumeClaim:
     """A ReadWriteOnce claim that `pulumi destroy`, a release replacement or `helm uninstall` leave alone.
 
@@ -25,7 +28,8 @@ def protected_claim(
     """
     return k8s.core.v1.PersistentVolumeClaim(
         name,
-        metadata=k8s.meta.v1.ObjectMetaArgs(name=claim_name, namespace=namespace),
+        # Labels change in place: adding or removing a backup never replaces the claim.
+        metadata=k8s.meta.v1.ObjectMetaArgs(name=claim_name, namespace=namespace, labels=labels or None),
         spec=k8s.core.v1.PersistentVolumeClaimSpecArgs(
             access_modes=["ReadWriteOnce"],
             storage_class_name=storage.storage_class,

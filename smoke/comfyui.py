@@ -54,9 +54,9 @@ def _budget(api: HttpApi, budget: int) -> Passed[None]:
     device = next((d for d in devices if isinstance(d, dict) and d.get("type") == "cuda"), None) \
         if isinstance(devices, list) else None
     numbers = [device.get(key) if device else None for key in ("torch_vram_total", "vram_total", "vram_free")]
-    if not all(isinstance(n, int) for n in numbers):
+    held, total, free = (n if isinstance(n, int) else None for n in numbers)
+    if held is None or total is None or free is None:
         raise CheckFailed("answer has no cuda device with torch_vram_total, vram_total and vram_free")
-    held, total, free = numbers
     detail = (f"ComfyUI holds {gib(held)} of its {gib(budget)} budget; the card: {gib(total - free)} of {gib(total)} "
               "in use by every process on it, which is what Ollama and ComfyUI both see as taken")
     if held > budget:

@@ -8,7 +8,9 @@ From the leaves up (no module imports one above it):
     ollama_settings.py   Ollama's server environment, from its source
     comfyui_settings.py  ComfyUI's command-line flags, from its source
     open_webui_settings.py  Open WebUI's own settings, from its source
+    longhorn_settings.py Longhorn's recurring-job schedules and backup targets, from its source
     platforms.py         the platform table: what each Talos release gives the GPU node
+    vram_plan.py         the VRAM plan's formulas: each GPU app's memory knobs from the budgets
     model.py             the frozen dataclasses a component receives
     problems.py          what a refused config reports
     schema.py            FIELDS: every key the program reads, its parser, default, description, attribute
@@ -24,6 +26,8 @@ Components never read ``pulumi.Config`` themselves.
 from stack_config.model import (
     Access,
     AppConfig,
+    Backup,
+    BackupsConfig,
     ComfyUIConfig,
     ExposureConfig,
     GpuConfig,
@@ -40,7 +44,7 @@ from stack_config.schema import FIELDS, SECTIONS, Field
 from stack_config.vocabulary import PROJECT
 
 __all__ = [
-    "Access", "AppConfig", "ComfyUIConfig", "ConfigError", "ExposureConfig", "FIELDS", "Field", "GpuConfig",
+    "Access", "AppConfig", "Backup", "BackupsConfig", "ComfyUIConfig", "ConfigError", "ExposureConfig", "FIELDS", "Field", "GpuConfig",
     "OllamaConfig", "OpenWebUIConfig", "PROJECT", "Problem", "Route", "SECTIONS", "StackConfig", "Storage", "parse_stack_config",
     "quantity_value", "read_stack_config",
 ]

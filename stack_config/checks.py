@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from stack_config.comfyui_settings import COMFYUI_FLAGS, comfyui_flag_value, flag_bytes, mebibytes
+from stack_config.longhorn_settings import RECURRING_JOB_NAME_MAX, recurring_job_name
 from stack_config.model import AppConfig, ExposureConfig, GpuConfig, StackConfig
 from stack_config.ollama_settings import ollama_env_conflict
 from stack_config.platforms import (
@@ -78,6 +79,7 @@ def consistency_problems(config: StackConfig) -> list[Problem]:
 
     problems += _app_settings_problems(config)
     problems += _loader_flag_problems(config)
+    problems += _backup_problems(config)
     problems += _vram_plan_problems(config)
     problems += _open_webui_problems(config)
     if gpu.metrics.service_monitor and not gpu.metrics.enabled:
@@ -300,4 +302,26 @@ def _vram_plan_problems(config: StackConfig) -> list[Problem]:
             problems += [Problem("comfyui.extraArgs", list(comfyui.extra_args),
                                  f"flags without {name} while comfyui.vram.budget is set: {reason}")
                          for name, reason in COMFYUI_FLAGS_AGAINST_PLAN[loader].items() if name in comfyui.extra_args]
+    return problems
+
+
+def _backup_problems(config: StackConfig) -> list[Problem]:
+    """A backup needs somewhere to go, and Longhorn refuses a job name over 40 characters."""
+    problems = []
+    for name, app in config.installed_apps.items():
+        backup = app.data_backup
+        if backup is None or not backup.enabled:
+            continue
+        if backup.task == "backup" and config.backups.target is None:
+            problems.append(Problem("backups.target", None, (
+                f"the URL of Longhorn's backup target, such as nfs://nas.lan:/export/longhorn: required while "
+                f"{name}.backup.schedule is set and {name}.backup.task is 'backup'. Set the target in Longhorn first "
+                f"(Settings > Backup Target, or its BackupTarget `default`), or use {name}.backup.task: snapshot, "
+                "which keeps snapshots on the volume only"), missing=True))
+        job = recurring_job_name(app.namespace, backup.task)
+        if len(job) > RECURRING_JOB_NAME_MAX:
+            problems.append(Problem(f"{name}.namespace", app.namespace,
+                                    f"a namespace of at most {RECURRING_JOB_NAME_MAX - len(job) + len(app.namespace)} "
+                                    f"characters while {name}.backup.schedule is set: Longhorn names its job {job!r}, and "
+                                    f"refuses names over {RECURRING_JOB_NAME_MAX} (datastore/longhorn.go NameMaximumLength)"))
     return problems

@@ -13,7 +13,6 @@ from typing import Mapping, Optional
 
 from stack_config.quantities import quantity_value
 from stack_config.values import duration_seconds
-from stack_config.vram_plan import comfyui_plan_args, ollama_plan_env
 from stack_config.vocabulary import (
     ControllerImplementation,
     DriverLine,
@@ -24,6 +23,7 @@ from stack_config.vocabulary import (
     Scheme,
     SharingStrategy,
 )
+from stack_config.vram_plan import comfyui_plan_args, ollama_plan_env
 
 
 @dataclass(frozen=True)
@@ -197,6 +197,26 @@ class Route:
 
 
 @dataclass(frozen=True)
+class Backup:
+    schedule: Optional[str]
+    """Longhorn's cron schedule; None backs up nothing."""
+    task: str
+    """`backup` (to the backup target) or `snapshot` (on the volume only)."""
+    retain: int
+
+    @property
+    def enabled(self) -> bool:
+        return self.schedule is not None
+
+
+@dataclass(frozen=True)
+class BackupsConfig:
+    target: Optional[str]
+    """Longhorn's backup target URL, as the stack states it; None when it states none."""
+    longhorn_namespace: str
+
+
+@dataclass(frozen=True)
 class AppConfig:
     installed: bool
     """The stack deploys the app at all; an app not installed registers nothing."""
@@ -234,6 +254,11 @@ class AppConfig:
     @property
     def vram_budget(self) -> Optional[str]:
         """The app's share of the card under a VRAM plan; None for an app without a budget."""
+        return None
+
+    @property
+    def data_backup(self) -> Optional[Backup]:
+        """How the data volume is backed up; None for an app whose volume holds only what can be downloaded again."""
         return None
 
 
@@ -288,6 +313,11 @@ class ComfyUIConfig(AppConfig):
     """ComfyUI flags after --listen/--port as the stack writes them; --max-upload-size among them unless it is ComfyUI's default."""
     disable_xformers: bool
     vram: ComfyUIVram
+    backup: Backup
+
+    @property
+    def data_backup(self) -> Optional[Backup]:
+        return self.backup
 
     @property
     def vram_budget(self) -> Optional[str]:
@@ -324,6 +354,11 @@ class OpenWebUIConfig(AppConfig):
     """The forward-auth proxy's header naming the signed-in user; None signs users in with passwords."""
     offline: bool
     images: ImageGeneration
+    backup: Backup
+
+    @property
+    def data_backup(self) -> Optional[Backup]:
+        return self.backup
 
     @property
     def own_login_guards(self) -> bool:
@@ -347,6 +382,7 @@ class StackConfig:
     ollama: OllamaConfig
     comfyui: ComfyUIConfig
     openwebui: OpenWebUIConfig
+    backups: BackupsConfig
 
     @property
     def apps(self) -> dict[str, AppConfig]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 from stack_config.comfyui_settings import checkpoint_name, comfyui_args
+from stack_config.longhorn_settings import BACKUP_TASKS, MAX_RETAIN, backup_target_url, cron_schedule
 from stack_config.model import StackConfig
 from stack_config.ollama_settings import ollama_env
 from stack_config.open_webui_settings import (
@@ -27,7 +28,6 @@ from stack_config.open_webui_settings import (
 )
 from stack_config.platforms import driver_line, each_platform, operator_versions_described, platforms_described, platforms_refusing
 from stack_config.quantities import byte_quantity, cpu_quantity
-from stack_config.vram_plan import LOADERS
 from stack_config.values import (
     absolute_path,
     annotation_key,
@@ -64,6 +64,7 @@ from stack_config.vocabulary import (
     PLATFORMS,
     SHARING_STRATEGIES,
 )
+from stack_config.vram_plan import LOADERS
 
 # One section per StackConfig attribute, in its order: a new app is a new attribute.
 SECTIONS = tuple(f.name for f in dataclasses.fields(StackConfig))
@@ -149,6 +150,21 @@ def _app_fields(section: str, *, namespace: str, image: tuple[str, str], port: i
         Field(section, "route.requestTimeout", optional(route_timeout), "10m",
               "Longest request through the route (HTTPRoute `timeouts.request`, ingress read/send timeouts); empty leaves the controller's default."),
         Field(section, "route.maxUploadSize", optional(upload_size) if upload[0] == "" else upload_size, upload[0], upload[1]),
+    ]
+
+
+def _backup_fields(section: str, holds: str) -> list[Field]:
+    """The keys of an app whose data volume holds what cannot be downloaded again."""
+    return [
+        Field(section, "backup.schedule", optional(cron_schedule), "",
+              f"When Longhorn backs up the data volume ({holds}): a cron schedule such as `0 3 * * *`; empty backs up "
+              "nothing (docs/data-safety.md).", attr="backup.schedule"),
+        Field(section, "backup.task", one_of(*BACKUP_TASKS), "backup",
+              "`backup`: a snapshot copied to the backup target (`backups.target`), which survives the disk; "
+              "`snapshot`: a snapshot on the volume only, against deletion and corruption, not disk loss.",
+              attr="backup.task"),
+        Field(section, "backup.retain", whole_number(1, MAX_RETAIN), 7,
+              "Backups (or snapshots) Longhorn keeps; the oldest goes as a new one lands.", attr="backup.retain"),
     ]
 
 
@@ -310,6 +326,7 @@ FIELDS: tuple[Field, ...] = (
     Field("comfyui", "disableXformers", optional(boolean), "",
           "Pass `--disable-xformers` to ComfyUI; empty follows the image README's advice: on for the cu128 megapak tags "
           "(xFormers fails on Blackwell), off otherwise."),
+    *_backup_fields("comfyui", "outputs, inputs, saved workflows and installed custom nodes beside the models"),
     Field("comfyui", "dataPath", absolute_path, "/root",
           "Where the data PVC is mounted: the yanwk images keep ComfyUI, models and outputs under /root."),
     Field("comfyui", "managerSecurityLevel", one_of(*MANAGER_SECURITY_LEVELS), "normal",
@@ -328,6 +345,7 @@ FIELDS: tuple[Field, ...] = (
                  gpus=(0, 0, "; Open WebUI runs on the CPU and holds no GPU: `0` is the only value"), installed=False,
                  upload=("100Mi", "Largest request body through the route (ingress body-size annotation): documents "
                                   "and images uploaded into a chat.")),
+    *_backup_fields("openwebui", "its database, uploads and vector store"),
     Field("openwebui", "adminEmail", optional(email_address), "",
           "The admin account Open WebUI creates at its first start, before it serves anyone; required when installed."),
     Field("openwebui", "adminPassword", optional(secret_text(MIN_PASSWORD_LENGTH, "the admin's password", BCRYPT_MAX_BYTES)), "",
@@ -355,4 +373,9 @@ FIELDS: tuple[Field, ...] = (
           attr="images.size"),
     Field("openwebui", "images.steps", whole_number(1, 150), 30, "Sampler steps per image (`IMAGE_STEPS`).",
           attr="images.steps"),
+    Field("backups", "target", optional(backup_target_url), "",
+          "States the URL of Longhorn's own backup target (its BackupTarget `default`), which the stack does not own; "
+          "required while an app's `backup.task` is `backup`. Set it in Longhorn first (docs/data-safety.md)."),
+    Field("backups", "longhornNamespace", namespace_name, "longhorn-system",
+          "Namespace Longhorn runs in: its RecurringJobs live there."),
 )

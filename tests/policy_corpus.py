@@ -17,6 +17,7 @@ from pulumi.runtime.rpc import UNKNOWN
 from tree_edits import DELETE, changed  # noqa: F401 (the corpus's own vocabulary for its users)
 
 from gpu_policies.names import (  # noqa: F401 (the corpus's vocabulary for its users)
+    BACKED_UP_DATA,
     DEFAULT_DENY,
     GPU_CAPACITY,
     GPU_MEMORY_LIMIT,
@@ -32,7 +33,8 @@ from gpu_policies.names import (  # noqa: F401 (the corpus's vocabulary for its 
 from offline_preview.engine import Diagnostic, PolicyEngine
 
 RESOURCE_POLICIES = frozenset({RUNTIME_CLASS, RECREATE_STRATEGY, GPU_NODE_PINNING, GPU_MEMORY_LIMIT, IMMUTABLE_IMAGES})
-STACK_POLICIES = frozenset({PROTECTED_CLAIMS, GPU_CAPACITY, GUARDED_ROUTES, DEFAULT_DENY, VRAM_PLAN, VRAM_FOOTPRINT})
+STACK_POLICIES = frozenset({PROTECTED_CLAIMS, GPU_CAPACITY, GUARDED_ROUTES, DEFAULT_DENY, VRAM_PLAN, VRAM_FOOTPRINT,
+                            BACKED_UP_DATA})
 DEFAULT_LEVELS = {
     RUNTIME_CLASS: "mandatory",
     RECREATE_STRATEGY: "mandatory",
@@ -45,6 +47,7 @@ DEFAULT_LEVELS = {
     DEFAULT_DENY: "advisory",
     VRAM_PLAN: "mandatory",
     VRAM_FOOTPRINT: "advisory",
+    BACKED_UP_DATA: "advisory",
 }
 
 
@@ -628,3 +631,12 @@ STACK_CORPUS: list[StackCase] = [
         "claim-namespace-unknown-during-preview", (gpu_deployment(), claim("data", namespace=UNKNOWN)), cannot_run=True
     ),
 ]
+
+
+def apart_from_unbacked_comfyui(diagnostics: Sequence[Diagnostic]) -> list[Diagnostic]:
+    """The diagnostics of a stack that backs nothing up, after the one advisory that must say so: ComfyUI's
+    claim holds what cannot be downloaded again (docs/data-safety.md)."""
+    unbacked = [d for d in diagnostics if d.policy == BACKED_UP_DATA]
+    assert [(d.level, d.urn.rsplit("::", 1)[-1]) for d in unbacked] == [("advisory", "comfyui-data")], unbacked
+    assert "writes to PersistentVolumeClaim 'comfyui-data' in namespace 'comfyui'" in unbacked[0].message
+    return [d for d in diagnostics if d.policy != BACKED_UP_DATA]

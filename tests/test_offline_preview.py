@@ -35,8 +35,26 @@ def stack_copy(tmp_path: Path, homelab_config: dict, changes: dict) -> Path:
     return tmp_path
 
 
-def test_homelab_passes_every_policy_and_exits_zero():
+def test_homelab_passes_every_mandatory_policy_and_is_told_comfyuis_data_has_no_backup():
     result = offline_preview("homelab")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[:3] == [
+        "Policies:",
+        "    ⚠️ homelab-ai-gpu@v0.1.0 (local: policies)",
+        "        - [advisory] [severity: medium]  gpu-app-user-data-backed-up  "
+        "(kubernetes:core/v1:PersistentVolumeClaim: comfyui-data)",
+    ]
+    assert lines[4].startswith("          Deployment 'comfyui-deployment' writes to PersistentVolumeClaim 'comfyui-data'")
+    assert len(lines) == 5
+
+
+def test_homelab_with_comfyui_backed_up_passes_every_policy(tmp_path, homelab_config):
+    stack_dir = stack_copy(tmp_path, homelab_config, {"backups.target": "nfs://nas.lan:/export/longhorn",
+                                                      "comfyui.backup.schedule": "0 3 * * *"})
+
+    result = offline_preview("homelab", "--stack-dir", str(stack_dir))
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout == "Policies:\n    ✅ homelab-ai-gpu@v0.1.0 (local: policies)\n"
@@ -56,7 +74,9 @@ def test_both_apps_on_one_exclusive_gpu_fail_naming_the_capacity_policy(tmp_path
     ]
     assert lines[3].startswith("          The GPU pods the stack runs")
     assert lines[4].startswith("          the stack asks for 2 GPU(s) but the cluster has 1 (1 GPU(s) x 1 replica(s) per GPU)")
-    assert len(lines) == 5
+    # Then the advisory every stack that backs nothing up gets.
+    assert lines[5].endswith("gpu-app-user-data-backed-up  (kubernetes:core/v1:PersistentVolumeClaim: comfyui-data)")
+    assert len(lines) == 8
 
 
 def test_advisories_are_listed_per_resource_in_urn_order_without_failing(capsys, tmp_path):
@@ -71,6 +91,8 @@ def test_advisories_are_listed_per_resource_in_urn_order_without_failing(capsys,
     assert headings == [
         "Policies:",
         "    ⚠️ homelab-ai-gpu@v0.1.0 (local: policies)",
+        "        - [advisory] [severity: medium]  gpu-app-user-data-backed-up  "
+        + "(kubernetes:core/v1:PersistentVolumeClaim: comfyui-data)",
         "        - [advisory] [severity: medium]  gpu-pods-pinned-to-gpu-nodes  "
         + "(kubernetes:apps/v1:Deployment: comfyui-deployment)",
         "        - [advisory] [severity: medium]  gpu-pods-pinned-to-gpu-nodes  "

@@ -42,6 +42,7 @@ def test_homelab_writes_its_capacity_runtime_class_and_labels():
         "gpu-app-namespaces-deny-ingress-by-default": gpu,
         "gpu-vram-budgets-fit-cards": {"gpuMemory": 16 * 2**30, "vramSlack": 2**30, "gpus": 1, "replicasPerGpu": 2, **gpu},
         "gpu-vram-footprint-fits-budget": {"gpuMemory": 16 * 2**30, **gpu},
+        "gpu-app-user-data-backed-up": gpu,
     }
 
 

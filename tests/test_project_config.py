@@ -13,7 +13,7 @@ def test_a_stack_file_without_a_section_gets_the_declared_empty_object(tmp_path)
     (tmp_path / "Pulumi.bare.yaml").write_text("config:\n  homelab-ai:ollama:\n    replicas: 0\n")
     config = stack_file_config("bare", tmp_path)
     assert config == {"homelab-ai:gpu": {}, "homelab-ai:exposure": {}, "homelab-ai:ollama": {"replicas": 0},
-                      "homelab-ai:comfyui": {}, "homelab-ai:openwebui": {}}
+                      "homelab-ai:comfyui": {}, "homelab-ai:openwebui": {}, "homelab-ai:backups": {}}
     # An object default reaches the language host as JSON text, like any object value.
     assert language_host_config(config)["homelab-ai:gpu"] == "{}"
 

@@ -195,6 +195,10 @@ class ChartPod:
     def annotations(self) -> Mapping[str, Any]:
         return mapping(self.chart.pod_annotations.read(self.values))
 
+    def written_claims(self) -> list[str]:
+        # The charts the pack knows keep only what they download there (Ollama's models).
+        return []
+
     def rollout_surge(self, replicas: int) -> Union[int, Malformed]:
         if self.chart.max_surge is None or self.update_strategy().value != KUBERNETES_DEFAULT_STRATEGY:
             return 0

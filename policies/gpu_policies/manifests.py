@@ -133,6 +133,15 @@ class ManifestPod:
     def chart_owned_claim(self) -> Optional[Setting]:
         return None
 
+    def written_claims(self) -> list[str]:
+        claims = {volume["name"]: dig(volume, ("persistentVolumeClaim", "claimName"))
+                  for volume in sequence(self.spec.get("volumes"))
+                  if isinstance(volume, Mapping) and isinstance(volume.get("name"), str)}
+        written = {mount["name"] for field in ("initContainers", "containers") for container in sequence(self.spec.get(field))
+                   if isinstance(container, Mapping) for mount in sequence(container.get("volumeMounts"))
+                   if isinstance(mount, Mapping) and isinstance(mount.get("name"), str) and mount.get("readOnly") is not True}
+        return sorted({claim for name, claim in claims.items() if name in written and isinstance(claim, str)})
+
     def annotations(self) -> Mapping[str, Any]:
         # A Pod carries its own; a workload's pods, those of the template beside its spec.
         return mapping(dig(self.props, (*self.spec_path[:-1], "metadata", "annotations")))

@@ -24,6 +24,7 @@ GUARDED_ROUTES = "gpu-apps-exposed-with-access-control"
 DEFAULT_DENY = "gpu-app-namespaces-deny-ingress-by-default"
 VRAM_PLAN = "gpu-vram-budgets-fit-cards"
 VRAM_FOOTPRINT = "gpu-vram-footprint-fits-budget"
+BACKED_UP_DATA = "gpu-app-user-data-backed-up"
 
 GPU_RESOURCE_NAMES = "gpuResourceNames"
 GPU_RESOURCE_PREFIXES = "gpuResourcePrefixes"
@@ -53,6 +54,7 @@ POLICY_OPTIONS: Mapping[str, tuple[str, ...]] = MappingProxyType({
     DEFAULT_DENY: GPU,
     VRAM_PLAN: (GPU_MEMORY, VRAM_SLACK, GPUS, REPLICAS_PER_GPU, *GPU),
     VRAM_FOOTPRINT: (GPU_MEMORY, *GPU),
+    BACKED_UP_DATA: GPU,
 })
 """Each policy, in the pack's order, with the option keys its config schema declares."""
 

@@ -25,6 +25,7 @@ from . import pod_rules, stack_rules
 from .config import Settings, schema_properties
 from .dispatch import pod_template
 from .names import (
+    BACKED_UP_DATA,
     DEFAULT_DENY,
     GPU_CAPACITY,
     GPU_MEMORY_LIMIT,
@@ -184,6 +185,14 @@ POLICIES: list[Policy] = [
         "A budgeted Ollama server's own settings (models, parallel slots, context, K/V cache type) should fit "
         "its VRAM budget before any weights: a runner's 457 MiB per model plus its K/V cache.",
         stack_rules.vram_footprint_violations,
+        enforcement_level=EnforcementLevel.ADVISORY,
+        severity=Severity.MEDIUM,
+    ),
+    stack_policy(
+        BACKED_UP_DATA,
+        "A claim a GPU workload writes to (ComfyUI's outputs and workflows) should be in a Longhorn RecurringJob "
+        "of task backup; protect keeps it from Pulumi, not from a failed disk. Charts' model caches are left out.",
+        stack_rules.unbacked_user_data_violations,
         enforcement_level=EnforcementLevel.ADVISORY,
         severity=Severity.MEDIUM,
     ),

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Optional
 
+from .backups import BACKUP_TASKS, claim_jobs, recurring_jobs
 from .charts import chart_name
 from .config import Settings
 from .dispatch import NETWORK_POLICY_TYPE, PVC_TYPE, RELEASE_TYPE, pod_template, route_kind
@@ -311,4 +312,30 @@ def vram_footprint_violations(resources: Sequence[StackResource], settings: Sett
                 f"{pod.label}: its settings alone hold {footprint}, more than its VRAM budget of {size(budget)} "
                 "before a single weight is loaded; load fewer models (OLLAMA_MAX_LOADED_MODELS), fewer slots "
                 "(OLLAMA_NUM_PARALLEL), a shorter context (OLLAMA_CONTEXT_LENGTH) or a quantized K/V cache, or raise the budget.")))
+    return violations
+
+
+def unbacked_user_data_violations(resources: Sequence[StackResource], settings: Settings) -> list[Violation]:
+    """A claim a GPU workload writes to (ComfyUI's outputs, inputs, workflows and custom nodes) should be
+    in a Longhorn backup job of the stack: protect and retainOnDelete keep it from Pulumi, not from a
+    failed disk. Claims of the charts the pack knows hold only downloads (Ollama's models)."""
+    jobs = recurring_jobs(resources)
+    claims = {(metadata_namespace(r.props), name): r for r in resources
+              if r.type == PVC_TYPE and isinstance(name := dig(r.props, ("metadata", "name")), str)}
+    violations = []
+    for _, pod in _gpu_pods(resources, settings.gpu):
+        for claim_name in pod.written_claims():
+            claim = claims.get((pod.namespace(), claim_name))
+            if claim is None:
+                continue
+            joined = claim_jobs(claim.props, jobs)
+            if any(job.task in BACKUP_TASKS for job in joined):
+                continue
+            held = ("only in snapshots, which live on the volume's own disks" if joined
+                    else "in no Longhorn backup job of the stack")
+            violations.append(Violation(claim.urn, (
+                f"{pod.label} writes to PersistentVolumeClaim '{shown(claim_name)}' in {_where(pod.namespace())}, whose data is "
+                f"{held}: a failed disk loses what cannot be downloaded again. Join it to a RecurringJob with task backup "
+                "(labels recurring-job.longhorn.io/source and recurring-job.longhorn.io/<job>: enabled); in homelab-ai, "
+                "<app>.backup.schedule and backups.target (docs/data-safety.md).")))
     return violations
