@@ -14,13 +14,15 @@ import time
 from pathlib import Path
 
 import jsonschema
+import kubernetes_validate
 import pytest
+import yaml
 from open_webui_stacks import OPEN_WEBUI_ON, OPEN_WEBUI_SECRET_KEYS
 from registrations import named, of_type
 from tree_edits import changed_config
 
 from offline_preview.capture import Capture, run_program
-from stack_config import ConfigError
+from stack_config import ConfigError, quantity_value
 from stack_config.stack_files import parse_stack_file_config
 
 FACTS = Path(__file__).resolve().parent / "chart_values" / "longhorn-1.12.1.recurringjob.json"
@@ -173,3 +175,66 @@ def test_a_crash_consistent_copy_of_open_webuis_database_opens_whole(tmp_path):
     # lose the last ones, never consistency); the one in flight is all or nothing.
     rows = restored.execute("SELECT count(*) FROM chat").fetchone()[0]
     assert rows % 50 == 0 and rows >= committed * 50
+
+
+# The restore steps of docs/data-safety.md, held to the program as far as they run offline.
+
+DATA_SAFETY = (Path(__file__).resolve().parent.parent / "docs" / "data-safety.md").read_text()
+
+
+def restore_manifests(name: str) -> list[dict]:
+    """The objects of the YAML block that starts `# <name>` in docs/data-safety.md."""
+    block = DATA_SAFETY.split(f"```yaml\n# {name}\n", 1)[1].split("```", 1)[0]
+    return [document for document in yaml.safe_load_all(block) if document]
+
+
+def test_the_restored_volume_is_claimed_beside_the_apps_own_claim(homelab):
+    volume, pv, pvc = restore_manifests("restore-volume.yaml")
+    claim = named(homelab, "comfyui-data").inputs
+    size = claim["spec"]["resources"]["requests"]["storage"]
+    assert (pv["spec"]["capacity"]["storage"], pvc["spec"]["resources"]["requests"]["storage"]) == (size, size)
+    assert int(volume["spec"]["size"]) == int(quantity_value(size))
+    assert pvc["metadata"]["namespace"] == claim["metadata"]["namespace"]
+    assert pvc["metadata"]["name"] != claim["metadata"]["name"]
+    # The claim binds that PV, and the PV is that Longhorn volume.
+    assert pvc["spec"]["volumeName"] == pv["metadata"]["name"]
+    assert pv["spec"]["csi"] == {"driver": "driver.longhorn.io", "fsType": "ext4", "volumeHandle": volume["metadata"]["name"]}
+    assert pv["spec"]["storageClassName"] == pvc["spec"]["storageClassName"] == "longhorn-static"
+    assert volume["metadata"]["namespace"] == "longhorn-system"
+
+
+def test_the_restored_volume_uses_only_fields_of_longhorns_crd():
+    volume = restore_manifests("restore-volume.yaml")[0]
+    facts = json.loads((FACTS.parent / "longhorn-1.12.1.volume.json").read_text())
+    assert (volume["apiVersion"], volume["kind"]) == ("longhorn.io/v1beta2", "Volume")
+    assert set(volume["spec"]) <= set(facts["spec_property_names"])
+    jsonschema.validate(volume["spec"], {"type": "object", "properties": facts["spec_properties"]})
+
+
+def test_the_copy_runs_the_apps_own_image_over_the_apps_own_claim(homelab):
+    (job,) = restore_manifests("restore-copy.yaml")
+    deployment = named(homelab, "comfyui-deployment").inputs
+    spec = job["spec"]["template"]["spec"]
+    assert job["metadata"]["namespace"] == deployment["metadata"]["namespace"]
+    assert spec["containers"][0]["image"] == deployment["spec"]["template"]["spec"]["containers"][0]["image"]
+    claims = {v["name"]: v["persistentVolumeClaim"] for v in spec["volumes"]}
+    assert claims == {"data": {"claimName": "comfyui-data"},
+                      "restore": {"claimName": restore_manifests("restore-volume.yaml")[2]["metadata"]["name"], "readOnly": True}}
+    # Baseline is what the app namespaces enforce: no privilege, no host access.
+    assert "securityContext" not in spec and "hostPath" not in json.dumps(spec)
+
+
+@pytest.mark.parametrize("name", ["restore-volume.yaml", "restore-copy.yaml"])
+def test_the_restore_objects_pass_the_kubernetes_schemas(name):
+    for document in restore_manifests(name):
+        if document["apiVersion"].startswith("longhorn.io/"):
+            continue
+        kubernetes_validate.validate(document, "1.34", strict=True)
+
+
+def test_stopping_the_app_for_a_restore_leaves_its_claim_and_namespace_as_they_were(homelab, homelab_config):
+    stopped = run(homelab_config, {"comfyui.enabled": False})
+    for name in ("comfyui-data", "comfyui-namespace"):
+        before, after = named(homelab, name), named(stopped, name)
+        assert (after.inputs, after.protect, after.retain_on_delete) == (before.inputs, True, True)
+    assert named(stopped, "comfyui-deployment").inputs["spec"]["replicas"] == 0
