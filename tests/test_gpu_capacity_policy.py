@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from analyzer_inputs import resource
+from analyzer_inputs import preview_diagnostics, resource
 from policy_corpus import (
     GPU_CAPACITY,
     TYPES,
@@ -16,25 +16,15 @@ from policy_corpus import (
     release,
 )
 from pulumi.runtime.rpc import UNKNOWN
-from tree_edits import changed_config
 
-from offline_preview.capture import run_program
 from offline_preview.engine import Diagnostic, PolicyEngine, Resource
-from offline_preview.preview import analyzer_resources
-from policy_pack_config import policy_pack_config
-from stack_config.stack_files import parse_stack_file_config
 
 EXCLUSIVE = {"gpu.sharing": {"strategy": "exclusive"}}
 
 
 def preview(engine: PolicyEngine, homelab_config: dict, changes: dict[str, Any],
             pack_config: dict | None = None) -> list[Diagnostic]:
-    """The stack with ``changes``, as `pulumi preview --policy-pack-config` of its generated file sees it."""
-    config = changed_config(homelab_config, changes)
-    capture = run_program(config)
-    assert capture.error is None, capture.error
-    engine.configure(policy_pack_config(parse_stack_file_config(config)) if pack_config is None else pack_config)
-    return [d for d in engine.analyze_stack(analyzer_resources(capture)) if d.policy == GPU_CAPACITY]
+    return preview_diagnostics(engine, homelab_config, changes, GPU_CAPACITY, pack_config)
 
 
 def test_both_apps_on_one_exclusive_gpu_are_blocked_at_preview(engine, homelab_config):

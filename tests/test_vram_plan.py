@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from analyzer_inputs import resource
+from analyzer_inputs import preview_diagnostics, resource
 from policy_corpus import TYPES, container, manifest, pod_spec
 from registrations import named
 from test_offline_preview import offline_preview, stack_copy
@@ -13,8 +13,6 @@ from tree_edits import changed_config
 
 from gpu_policies.names import VRAM_BUDGET_ANNOTATION, VRAM_CACHE_ANNOTATION, VRAM_FOOTPRINT, VRAM_PLAN
 from offline_preview.capture import Capture, run_program
-from offline_preview.preview import analyzer_resources
-from policy_pack_config import policy_pack_config
 from stack_config import ConfigError
 from stack_config.stack_files import PROJECT_DIR, parse_stack_file_config
 
@@ -174,22 +172,14 @@ def test_a_plan_that_fits_passes_the_offline_preview(tmp_path, homelab_config, c
     assert result.returncode == 0, result.stdout
 
 
-def diagnostics(engine, homelab_config: dict, changes: dict, policy: str, pack_config: dict | None = None):
-    config = changed_config(homelab_config, changes)
-    capture = run_program(config)
-    assert capture.error is None, capture.error
-    engine.configure(policy_pack_config(parse_stack_file_config(config)) if pack_config is None else pack_config)
-    return [d for d in engine.analyze_stack(analyzer_resources(capture)) if d.policy == policy]
-
-
 def test_budgets_without_the_cards_memory_in_the_pack_config_are_refused(engine, homelab_config):
-    (diagnostic,) = diagnostics(engine, homelab_config, PLAN, VRAM_PLAN, pack_config={})
+    (diagnostic,) = preview_diagnostics(engine, homelab_config, PLAN, VRAM_PLAN, pack_config={})
     assert diagnostic.level == "mandatory" and "gpuMemory (bytes of each GPU) is not set" in diagnostic.message
 
 
 def test_a_budget_beyond_one_card_is_refused_even_when_the_sum_fits_two(engine, homelab_config):
     two_cards = {VRAM_PLAN: {"gpuMemory": 8 * GIB, "gpus": 2, "replicasPerGpu": 2}}
-    (diagnostic,) = diagnostics(engine, homelab_config, ROOMY, VRAM_PLAN, pack_config=two_cards)
+    (diagnostic,) = preview_diagnostics(engine, homelab_config, ROOMY, VRAM_PLAN, pack_config=two_cards)
     assert diagnostic.message.split("\n", 1)[1] == (
         "Release 'ollama-release' (chart ollama): its VRAM budget of 8.00 GiB does not fit one GPU "
         "(8.00 GiB, less the 1.00 GiB slack: 7.00 GiB).")
@@ -208,14 +198,14 @@ def test_a_budget_beyond_one_card_is_refused_even_when_the_sum_fits_two(engine, 
      "10.45 GiB: 1 model(s) x (457 MiB runner + 32768 tokens x 1 slot(s) x 320 KiB/token)"),
 ], ids=["long-context-many-slots", "quantized-cache", "wide-model"])
 def test_an_ollama_footprint_beyond_its_budget_is_named_before_any_weights(engine, homelab_config, changes, footprint):
-    (diagnostic,) = diagnostics(engine, homelab_config, changes, VRAM_FOOTPRINT)
+    (diagnostic,) = preview_diagnostics(engine, homelab_config, changes, VRAM_FOOTPRINT)
     assert diagnostic.level == "advisory"
     assert f"Release 'ollama-release' (chart ollama): its settings alone hold {footprint}, more than its VRAM budget " \
            "of 9.50 GiB" in diagnostic.message
 
 
 def test_the_homelab_plan_fits_its_ollama_footprint(engine, homelab_config):
-    assert diagnostics(engine, homelab_config, PLAN, VRAM_FOOTPRINT) == []
+    assert preview_diagnostics(engine, homelab_config, PLAN, VRAM_FOOTPRINT) == []
 
 
 def _worked_plans() -> dict[str, dict]:
