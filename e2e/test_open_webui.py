@@ -74,3 +74,32 @@ def test_the_state_holds_the_password_and_key_only_encrypted(stack: Workspace):
 def test_the_next_up_has_nothing_to_change(stack: Workspace):
     run = stack.pulumi("preview", "--expect-no-changes", "--stack", STACK)
     assert run.ok, run.output[-4000:]
+
+
+LONGHORN = "longhorn-system"
+BACKUP = {"backups.target": "nfs://nas.example.com:/export/longhorn", "backups.longhornNamespace": LONGHORN,
+          "openwebui.backup.schedule": "0 3 * * *"}
+
+
+def test_turning_its_backup_on_labels_its_own_claim_in_place_and_adds_one_job(stack: Workspace, cluster: Cluster):
+    cluster.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": LONGHORN}})
+    claim = cluster.uid("pvc", "open-webui-data", NAMESPACES["openwebui"])
+    for key, value in BACKUP.items():
+        stack.pulumi("config", "set", "--path", key, value, "--stack", STACK, check=True)
+
+    preview = stack.pulumi("preview", "--diff", "--stack", STACK)
+    assert preview.ok, preview.output[-4000:]
+    assert "replace" not in preview.output.lower(), preview.output[-4000:]
+    run = stack.pulumi("up", "--yes", "--skip-preview", "--stack", STACK, timeout=600)
+    assert run.ok, run.output[-4000:]
+
+    pvc = cluster.get("pvc", "open-webui-data", NAMESPACES["openwebui"])
+    assert pvc["metadata"]["uid"] == claim
+    assert {k: v for k, v in pvc["metadata"]["labels"].items() if k.startswith("recurring-job")} == {
+        "recurring-job.longhorn.io/source": "enabled", "recurring-job.longhorn.io/open-webui-backup": "enabled"}
+    job = cluster.get("recurringjobs.longhorn.io", "open-webui-backup", LONGHORN)
+    # What the API server kept under Longhorn's schema is what the program wrote.
+    assert job["spec"] == {"name": "open-webui-backup", "task": "backup", "cron": "0 3 * * *", "retain": 7,
+                           "concurrency": 1, "groups": [], "labels": {}, "parameters": {}}
+    again = stack.pulumi("preview", "--expect-no-changes", "--stack", STACK)
+    assert again.ok, again.output[-4000:]

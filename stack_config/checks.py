@@ -294,11 +294,13 @@ def _vram_plan_problems(config: StackConfig) -> list[Problem]:
     comfyui = config.comfyui
     if "comfyui" in budgeted:
         loader = comfyui.vram.loader
-        if loader is None:
+        # Without a loader, a loader-specific flag has already asked for it (_loader_flag_problems).
+        asked = any(COMFYUI_FLAGS[token].loaders != LOADERS for token in comfyui.extra_args if token in COMFYUI_FLAGS)
+        if loader is None and not asked:
             problems.append(Problem("comfyui.vram.loader", None,
                                     f"estimate or dynamic: comfyui.vram.budget is set, and the image tag {comfyui.image.tag!r} "
                                     "does not say which ComfyUI loader the volume holds", missing=True))
-        else:
+        elif loader is not None:
             problems += [Problem("comfyui.extraArgs", list(comfyui.extra_args),
                                  f"flags without {name} while comfyui.vram.budget is set: {reason}")
                          for name, reason in COMFYUI_FLAGS_AGAINST_PLAN[loader].items() if name in comfyui.extra_args]

@@ -238,3 +238,10 @@ def test_stopping_the_app_for_a_restore_leaves_its_claim_and_namespace_as_they_w
         before, after = named(homelab, name), named(stopped, name)
         assert (after.inputs, after.protect, after.retain_on_delete) == (before.inputs, True, True)
     assert named(stopped, "comfyui-deployment").inputs["spec"]["replicas"] == 0
+
+
+def test_the_real_engine_tiers_stand_in_crd_holds_longhorns_own_spec_schema():
+    crd = yaml.safe_load((Path(__file__).resolve().parent.parent / "e2e" / "crds" / "recurringjobs.yaml").read_text())
+    (version,) = crd["spec"]["versions"]
+    assert (crd["spec"]["group"], crd["spec"]["names"]["kind"], version["name"]) == ("longhorn.io", "RecurringJob", "v1beta2")
+    assert version["schema"]["openAPIV3Schema"]["properties"]["spec"] == json.loads(FACTS.read_text())["spec"]
