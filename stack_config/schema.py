@@ -293,7 +293,8 @@ FIELDS: tuple[Field, ...] = (
           "Models a Job pulls through Ollama's API whenever this list changes (kept on the cache PVC); Ollama never pulls at start.",
           free_form=True, attr="models_pull"),
     Field("ollama", "keepAlive", optional(go_duration), "",
-          "`OLLAMA_KEEP_ALIVE`: how long an idle model holds VRAM; empty means 5m with `exclusive`, 1m with `time-slicing`."),
+          "`OLLAMA_KEEP_ALIVE`: how long an idle model holds VRAM; empty means 5m with `exclusive`, 1m with `time-slicing`, "
+          "and -1 (stay loaded) under a VRAM plan, which refuses any other value."),
     _budget_field("ollama", "Ollama"),
     Field("ollama", "vram.models", whole_number(1, 16), 1,
           "Under a plan: models loaded at once (`OLLAMA_MAX_LOADED_MODELS`).", attr="vram.models"),
