@@ -19,7 +19,7 @@ from components.namespaces import app_namespace
 from components.network_policies import AppEndpoint, Peer
 from components.storage import protected_claim
 from gpu_policies.names import VRAM_BUDGET_ANNOTATION
-from stack_config import AppConfig, BackupsConfig, ExposureConfig, quantity_value
+from stack_config import AppConfig, BackupsConfig, ExposureConfig, quantity_bytes
 
 C = TypeVar("C", bound=AppConfig)
 
@@ -28,7 +28,7 @@ def vram_annotations(config: AppConfig) -> dict[str, str]:
     """What the pack's VRAM policies read from an app's pod template: its budget in bytes; nothing without one."""
     if config.vram_budget is None:
         return {}
-    return {VRAM_BUDGET_ANNOTATION: str(round(quantity_value(config.vram_budget)))}
+    return {VRAM_BUDGET_ANNOTATION: str(quantity_bytes(config.vram_budget))}
 
 
 @dataclass

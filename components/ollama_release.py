@@ -15,7 +15,7 @@ from components.gpu_node_stack import GpuNodeStack
 from components.network_policies import AppEndpoint, Peer, allow_egress_to
 from components.pod_security import CONTAINER_SECURITY, POD_SECURITY, container_security, pod_security
 from gpu_policies.names import VRAM_CACHE_ANNOTATION
-from stack_config import OllamaConfig, quantity_value
+from stack_config import OllamaConfig, quantity_bytes
 
 # The Service is named after the release (the chart's fullname when the release name
 # contains the chart name), so the in-cluster URL stays ollama.ollama.svc.cluster.local.
@@ -153,7 +153,7 @@ def pod_annotations(config: OllamaConfig) -> dict[str, str]:
     budget = vram_annotations(config)
     if not budget:
         return {}
-    return {**budget, VRAM_CACHE_ANNOTATION: str(round(quantity_value(config.vram.cache_per_token)))}
+    return {**budget, VRAM_CACHE_ANNOTATION: str(quantity_bytes(config.vram.cache_per_token))}
 
 
 OllamaReleaseArgs = AppArgs[OllamaConfig]

@@ -38,7 +38,7 @@ from stack_config.model import (
     Storage,
 )
 from stack_config.problems import ConfigError, Problem
-from stack_config.quantities import quantity_value
+from stack_config.quantities import quantity_bytes, quantity_value
 from stack_config.reading import parse_stack_config, read_stack_config
 from stack_config.schema import FIELDS, SECTIONS, Field
 from stack_config.vocabulary import PROJECT
@@ -46,5 +46,5 @@ from stack_config.vocabulary import PROJECT
 __all__ = [
     "Access", "AppConfig", "Backup", "BackupsConfig", "ComfyUIConfig", "ConfigError", "ExposureConfig", "FIELDS", "Field", "GpuConfig",
     "OllamaConfig", "OpenWebUIConfig", "PROJECT", "Problem", "Route", "SECTIONS", "StackConfig", "Storage", "parse_stack_config",
-    "quantity_value", "read_stack_config",
+    "quantity_bytes", "quantity_value", "read_stack_config",
 ]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Optional
 
-from stack_config.quantities import quantity_value
+from stack_config.quantities import quantity_bytes
 from stack_config.values import Rejected
 
 # --- ComfyUI: comfy/cli_args.py ---
@@ -215,7 +215,7 @@ def comfyui_upload_size(route_size: Optional[str], args: tuple[str, ...]) -> str
 def comfyui_args_with_upload_size(args: tuple[str, ...], upload_size: str) -> tuple[str, ...]:
     """The stack's ComfyUI flags, with --max-upload-size from the route's size unless they give it
     or it is ComfyUI's default."""
-    size = round(quantity_value(upload_size))
+    size = quantity_bytes(upload_size)
     # ComfyUI's own default needs no flag, and leaves CLI_ARGS (and the pod) as they were.
     if "--max-upload-size" in args or size == COMFYUI_DEFAULT_UPLOAD_BYTES:
         return args

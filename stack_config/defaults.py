@@ -7,7 +7,7 @@ from typing import Any, Mapping
 
 from stack_config.comfyui_settings import comfyui_args_with_upload_size, comfyui_upload_size
 from stack_config.platforms import COMFYUI_TAG_FOR_DRIVER, PLATFORM_DEFAULTS, xformers_advice
-from stack_config.quantities import quantity_value
+from stack_config.quantities import quantity_bytes
 from stack_config.vram_plan import RESIDENT_KEEP_ALIVE, loader_for_tag, unbudgeted_bytes
 
 # How Ollama keeps an idle model in VRAM unless the stack says otherwise: Ollama's own default on
@@ -39,27 +39,24 @@ def platform_values(values: Mapping[str, Any]) -> dict[str, Any]:
 def planned_budgets(values: Mapping[str, Any]) -> dict[str, int]:
     """The VRAM budget of each installed app that holds a GPU, in bytes, by section: the apps a plan shares the card between."""
     return {
-        key.split(".", 1)[0]: round(quantity_value(budget))
+        key.split(".", 1)[0]: quantity_bytes(budget)
         for key, budget in values.items()
         if key.endswith(".vram.budget") and budget is not None
         and values[key.replace(".vram.budget", ".installed")] and values[key.replace(".vram.budget", ".gpus")] > 0
     }
 
 
-def plan_attributes(section: str, values: Mapping[str, Any]) -> dict[str, Any]:
-    """The attributes the whole plan decides: the GPU's budgets by app and, for each app that can have a
-    budget, the memory it keeps free beyond the others' (None without a budget of its own, or without
-    gpu.memory, which checks.py then asks for)."""
+def plan_attributes(values: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """The attributes the whole plan decides, by section: the GPU's budgets by app and, for each app that
+    can have a budget, the memory it keeps free beyond the others' (None without a budget of its own, or
+    without gpu.memory, which checks.py then asks for)."""
     budgets = planned_budgets(values)
-    if section == "gpu":
-        return {"vram_budgets": budgets}
-    if f"{section}.vram.budget" not in values:
-        return {}
-    if section not in budgets or values["gpu.memory"] is None:
-        return {"vram.keep_free": None}
     memory = values["gpu.memory"]
-    return {"vram.keep_free": unbudgeted_bytes(round(quantity_value(memory)), round(quantity_value(values["gpu.vramSlack"])),
-                                               list(budgets.values()))}
+    left = None if memory is None else unbudgeted_bytes(
+        quantity_bytes(memory), quantity_bytes(values["gpu.vramSlack"]), list(budgets.values()))
+    apps = {key.split(".", 1)[0] for key in values if key.endswith(".vram.budget")}
+    return {"gpu": {"vram_budgets": budgets},
+            **{section: {"vram.keep_free": left if section in budgets else None} for section in apps}}
 
 
 def platform_attributes(values: Mapping[str, Any]) -> dict[str, Any]:

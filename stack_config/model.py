@@ -11,7 +11,7 @@ import ipaddress
 from dataclasses import dataclass
 from typing import Mapping, Optional
 
-from stack_config.quantities import quantity_value
+from stack_config.quantities import quantity_bytes
 from stack_config.values import duration_seconds
 from stack_config.vocabulary import (
     ControllerImplementation,
@@ -115,11 +115,11 @@ class GpuConfig:
 
     @property
     def memory_bytes(self) -> Optional[int]:
-        return None if self.memory is None else round(quantity_value(self.memory))
+        return None if self.memory is None else quantity_bytes(self.memory)
 
     @property
     def vram_slack_bytes(self) -> int:
-        return round(quantity_value(self.vram_slack))
+        return quantity_bytes(self.vram_slack)
 
     @property
     def slices_per_gpu(self) -> int:
@@ -193,7 +193,7 @@ class Route:
 
     @property
     def max_upload_bytes(self) -> int:
-        return round(quantity_value(self.max_upload_size))
+        return quantity_bytes(self.max_upload_size)
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,11 @@ def quantity_value(written: str) -> Decimal:
         raise ValueError(written) from error
 
 
+def quantity_bytes(written: str) -> int:
+    """A quantity of bytes, such as 9.5Gi, as a whole number of bytes (byte_quantity accepts only whole ones)."""
+    return round(quantity_value(written))
+
+
 def byte_quantity(minimum: str, examples: str) -> Parser[str]:
     """Bytes with a unit, at least ``minimum``: a bare `4` is four bytes and `1e3` a kilobyte, never what was meant."""
     accepted = f"a Kubernetes quantity of bytes with a unit ({', '.join(BYTE_UNITS)}) of at least {minimum}, such as {examples}"

@@ -210,16 +210,16 @@ def _construct(cls: type[T], values: Mapping[str, Any]) -> T:
     return cls(**arguments)
 
 
-def _section(section: str, values: Mapping[str, Any], resolved: Mapping[str, Any]) -> Any:
+def _section(section: str, values: Mapping[str, Any], resolved: Mapping[str, Any], planned: Mapping[str, Any]) -> Any:
     rows: list[Field] = [f for f in FIELDS if f.section == section]
     attributes = {f.attribute: resolved.get(f.key, values[f.key]) for f in rows}
     if section == "gpu":
         attributes.update(platform_attributes(values))
-    attributes.update(plan_attributes(section, values))
+    attributes.update(planned)
     # The section's dataclass is the type of its attribute of StackConfig.
     return _construct(_attribute_types(StackConfig)[section], attributes)
 
 
 def _build(values: Mapping[str, Any]) -> StackConfig:
-    resolved = resolved_values(values)
-    return StackConfig(**{section: _section(section, values, resolved) for section in SECTIONS})
+    resolved, planned = resolved_values(values), plan_attributes(values)
+    return StackConfig(**{section: _section(section, values, resolved, planned.get(section, {})) for section in SECTIONS})

@@ -107,15 +107,14 @@ def test_schedules_longhorn_accepts_are_accepted(homelab_config, schedule):
 
 
 @pytest.mark.parametrize("schedule", ["0 3 * *", "0 3 * * * *", "60 * * * *", "0 24 * * *", "0 0 0 * *", "* * * 13 *",
-                                      "0 3 * * 7", "*/0 * * * *", "5-1 * * * *", "nightly", "@fortnightly", 3, ""])
+                                      "0 3 * * 7", "*/0 * * * *", "5-1 * * * *", "nightly", "@fortnightly", 3])
 def test_a_schedule_that_is_not_cron_is_refused_naming_the_key(homelab_config, schedule):
-    changes = {**TARGET, "comfyui.backup.schedule": schedule}
-    if schedule == "":
-        # Empty is the default: no backup at all.
-        assert jobs(run(homelab_config, changes)) == {}
-        return
-    message = refusal(homelab_config, changes)
+    message = refusal(homelab_config, {**TARGET, "comfyui.backup.schedule": schedule})
     assert "homelab-ai:comfyui.backup.schedule" in message and "a cron schedule of five fields" in message
+
+
+def test_an_empty_schedule_is_the_default_no_backup(homelab_config):
+    assert jobs(run(homelab_config, {**TARGET, "comfyui.backup.schedule": ""})) == {}
 
 
 @pytest.mark.parametrize("changes, key", [
