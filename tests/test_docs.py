@@ -159,3 +159,11 @@ def test_every_documented_config_set_names_a_key_the_program_reads():
 def test_the_open_webui_page_names_only_keys_the_program_reads():
     written = set(re.findall(r"`(openwebui\.[A-Za-z.]+)`", DOCS["open-webui.md"]))
     assert written and sorted(key for key in written if not _names_a_key(key)) == []
+
+
+def test_smoke_docs_list_every_output_the_program_exports(homelab, open_webui, run_with):
+    table = DOCS["smoke.md"].split("## The stack's outputs", 1)[1]
+    listed = {name for row in table.splitlines() if row.startswith("| `")
+              for name in re.findall(r"`(\w+)`", row.split("|")[1])}
+    planned = run_with({"ollama.vram.budget": "9.5Gi", "comfyui.vram.budget": "5.5Gi"})
+    assert listed == set(homelab.outputs) | set(open_webui.outputs) | set(planned.outputs)
