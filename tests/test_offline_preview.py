@@ -3,23 +3,13 @@
 from __future__ import annotations
 
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
-import yaml
-from tree_edits import changed_config
+from preview_runs import offline_preview, stack_copy
 
 from offline_preview.__main__ import main
 from offline_preview.engine import PolicyConfigError
 from offline_preview.preview import display_type
-from stack_config.stack_files import PROJECT_DIR
-
-
-def offline_preview(*args: str) -> subprocess.CompletedProcess[str]:
-    """The command as CI runs it, in its own process."""
-    return subprocess.run([sys.executable, "-m", "offline_preview", *args], cwd=PROJECT_DIR,
-                          capture_output=True, text=True, timeout=120, check=False)
 
 
 def in_process(capsys: pytest.CaptureFixture[str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -27,12 +17,6 @@ def in_process(capsys: pytest.CaptureFixture[str], *args: str) -> subprocess.Com
     returncode = main(list(args))
     out, err = capsys.readouterr()
     return subprocess.CompletedProcess(["offline_preview", *args], returncode, out, err)
-
-
-def stack_copy(tmp_path: Path, homelab_config: dict, changes: dict) -> Path:
-    """A project directory holding Pulumi.homelab.yaml with ``changes``, as a user's own stack file."""
-    (tmp_path / "Pulumi.homelab.yaml").write_text(yaml.safe_dump({"config": changed_config(homelab_config, changes)}))
-    return tmp_path
 
 
 def test_homelab_passes_every_mandatory_policy_and_is_told_comfyuis_data_has_no_backup():

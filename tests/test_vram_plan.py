@@ -7,8 +7,8 @@ import pytest
 import yaml
 from analyzer_inputs import preview_diagnostics, resource
 from policy_corpus import TYPES, container, manifest, pod_spec
+from preview_runs import offline_preview, stack_copy
 from registrations import named
-from test_offline_preview import offline_preview, stack_copy
 from tree_edits import changed_config
 
 from gpu_policies.names import VRAM_BUDGET_ANNOTATION, VRAM_CACHE_ANNOTATION, VRAM_FOOTPRINT, VRAM_PLAN
